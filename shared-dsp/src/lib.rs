@@ -1,1 +1,22 @@
-pub mod limiter {}
+//! Glasswork's DSP kernels and building blocks.
+//!
+//! Nothing in this crate knows about a plugin framework: every kernel follows
+//! the same lifecycle (`new` → `prepare(sample_rate, max_block, channels)` →
+//! `reset` → `set_params` → `process`), takes plain slices, and does no
+//! allocation, locking or I/O after `prepare`. See `DESIGN.md` beside the
+//! workspace for the contract.
+
+pub mod biquad;
+pub mod control;
+pub mod delay_line;
+pub mod denormal;
+pub mod dither;
+pub mod envelope;
+pub mod fir;
+pub mod limiter;
+pub mod loudness;
+pub mod oversampler;
+pub mod smoother;
+pub mod svf;
+pub mod true_peak;
+pub mod util;

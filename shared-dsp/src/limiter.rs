@@ -1,0 +1,724 @@
+//! True-peak lookahead limiter: the kernel of Glasswork Limit.
+//!
+//! Signal flow per channel:
+//!
+//! ```text
+//! x ─ input gain ─┬─ true-peak detector ─ required gain ─ link ─ hold (min over H)
+//!                 │                                               │
+//!                 │                                 release (instant down, smooth up)
+//!                 │                                               │
+//!                 │                                  box W₁ ─ box W₂ (attack ramp)
+//!                 └──────────── delay L ──────────────────── × ───┴─ dither ─ y
+//! ```
+//!
+//! The guarantee comes from the order of the gain path (the "hold, then
+//! average" construction also used by Signalsmith's and x42's limiters): the
+//! hold stage outputs the minimum required gain over the last H samples, and
+//! the two moving averages have a combined support W ≤ H − 2G. Every value the
+//! averages combine for an output sample was therefore at most the gain that
+//! sample (and its G neighbours on each side) requires, and an average of
+//! values that are all ≤ r is itself ≤ r. The release stage only ever rises
+//! towards the hold value from below, which keeps the inequality. The G guard
+//! samples keep the gain flat around each peak, so applying the gain at the
+//! base rate does not re-create the inter-sample peak it just removed.
+//!
+//! Required gain comes from [`TruePeakDetector`] (oversampled, with each
+//! crest refined by a sinusoid fit), so the ceiling holds for the continuous
+//! waveform, not only for the samples.
+//!
+//! Control-rate work (new parameters, coefficients) happens on a 32-sample
+//! grid counted from `reset()`, so the output does not depend on how the host
+//! slices the stream.
+
+use crate::control::{ControlClock, CONTROL_BLOCK};
+use crate::dither::{max_deviation_lsb, DitherDepth, Ditherer};
+use crate::smoother::LinearSmoother;
+use crate::true_peak::TruePeakDetector;
+use crate::util::db_to_gain;
+
+/// Samples of flat gain kept on each side of a detected peak.
+const GUARD: usize = 4;
+/// Longest lookahead offered, in ms.
+pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
+/// Shortest lookahead offered, in ms.
+pub const MIN_LOOKAHEAD_MS: f32 = 0.25;
+/// Headroom kept below the ceiling in true-peak mode, in dB: covers the
+/// interpolation filter's pass-band ripple and the float rounding of the
+/// gain path (measured worst case 0.002 dB).
+const TRUE_PEAK_MARGIN_DB: f32 = -0.005;
+/// Time for input-gain and bypass/delta crossfades, in ms.
+const RAMP_MS: f32 = 10.0;
+
+/// Oversampling of the true-peak detector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DetectorOversampling {
+    /// 4x (the BS.1770 rate), with crest refinement.
+    #[default]
+    X4,
+    /// 8x.
+    X8,
+    /// 16x.
+    X16,
+}
+
+impl DetectorOversampling {
+    fn index(self) -> usize {
+        match self {
+            Self::X4 => 0,
+            Self::X8 => 1,
+            Self::X16 => 2,
+        }
+    }
+
+    /// The factor as a number.
+    pub fn ratio(self) -> usize {
+        4 << self.index()
+    }
+}
+
+/// Limiter settings in physical units. Out-of-range values are clamped;
+/// non-finite values fall back to the default.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LimiterParams {
+    /// Gain before limiting, dB (−24..=+36, default 0).
+    pub input_gain_db: f32,
+    /// Output ceiling, dBTP in true-peak mode, dBFS otherwise (−30..=0,
+    /// default −1).
+    pub ceiling_db: f32,
+    /// Release time constant, ms (1..=2000, default 150). In auto mode this is
+    /// the centre of the program-dependent range.
+    pub release_ms: f32,
+    /// Program-dependent release: fast recovery after short peaks, slow when
+    /// the limiter works continuously (default on).
+    pub auto_release: bool,
+    /// Lookahead (attack ramp length), ms (0.25..=10, default 2). Changes
+    /// the latency.
+    pub lookahead_ms: f32,
+    /// Stereo link, 0 (independent) ..= 1 (same gain on all channels,
+    /// default).
+    pub stereo_link: f32,
+    /// Detect inter-sample (true) peaks (default on); off limits sample peaks.
+    pub true_peak: bool,
+    /// Detector oversampling in true-peak mode (default 4x).
+    pub oversampling: DetectorOversampling,
+    /// Output word length with TPDF dither (default off).
+    pub dither: DitherDepth,
+    /// Noise-shape the dither (default off).
+    pub noise_shaping: bool,
+    /// Output what the limiter removes instead of the result (default off).
+    pub delta: bool,
+    /// Pass the input through, delayed by the latency (default off).
+    pub bypass: bool,
+}
+
+impl Default for LimiterParams {
+    fn default() -> Self {
+        Self {
+            input_gain_db: 0.0,
+            ceiling_db: -1.0,
+            release_ms: 150.0,
+            auto_release: true,
+            lookahead_ms: 2.0,
+            stereo_link: 1.0,
+            true_peak: true,
+            oversampling: DetectorOversampling::X4,
+            dither: DitherDepth::Off,
+            noise_shaping: false,
+            delta: false,
+            bypass: false,
+        }
+    }
+}
+
+fn finite_or(v: f32, default: f32) -> f32 {
+    if v.is_finite() {
+        v
+    } else {
+        default
+    }
+}
+
+impl LimiterParams {
+    /// The same settings with every value clamped to its documented range.
+    pub fn sanitised(&self) -> Self {
+        let d = Self::default();
+        Self {
+            input_gain_db: finite_or(self.input_gain_db, d.input_gain_db).clamp(-24.0, 36.0),
+            ceiling_db: finite_or(self.ceiling_db, d.ceiling_db).clamp(-30.0, 0.0),
+            release_ms: finite_or(self.release_ms, d.release_ms).clamp(1.0, 2000.0),
+            lookahead_ms: finite_or(self.lookahead_ms, d.lookahead_ms)
+                .clamp(MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS),
+            stereo_link: finite_or(self.stereo_link, d.stereo_link).clamp(0.0, 1.0),
+            ..*self
+        }
+    }
+}
+
+/// Level readings accumulated since the last [`Limiter::take_meter`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LimiterMeter {
+    /// Largest sample magnitude after input gain (linear).
+    pub input_peak: f32,
+    /// Largest output sample magnitude (linear).
+    pub output_peak: f32,
+    /// Smallest gain applied (linear, 1 = no reduction).
+    pub min_gain: f32,
+}
+
+impl Default for LimiterMeter {
+    fn default() -> Self {
+        Self {
+            input_peak: 0.0,
+            output_peak: 0.0,
+            min_gain: 1.0,
+        }
+    }
+}
+
+/// Fixed-capacity ring of f32 values with a running f64 sum over the newest
+/// `len` entries: one moving-average stage.
+#[derive(Clone, Debug, Default)]
+struct MovingAverage {
+    ring: Vec<f32>,
+    mask: usize,
+    pos: usize,
+    len: usize,
+    sum: f64,
+}
+
+impl MovingAverage {
+    fn with_capacity(cap: usize) -> Self {
+        let size = cap.max(2).next_power_of_two();
+        Self {
+            ring: vec![1.0; size],
+            mask: size - 1,
+            pos: 0,
+            len: 1,
+            sum: 1.0,
+        }
+    }
+
+    /// Refill with `value` over a window of `len` (at most the capacity).
+    fn reset(&mut self, len: usize, value: f32) {
+        self.ring.fill(value);
+        self.len = len.clamp(1, self.mask);
+        self.sum = value as f64 * self.len as f64;
+    }
+
+    /// Change the window length, recomputing the sum from the history.
+    fn set_len(&mut self, len: usize) {
+        let len = len.clamp(1, self.mask);
+        if len == self.len {
+            return;
+        }
+        self.len = len;
+        let mut s = 0.0f64;
+        for k in 0..len {
+            s += self.ring[(self.pos.wrapping_sub(1 + k)) & self.mask] as f64;
+        }
+        self.sum = s;
+    }
+
+    #[inline]
+    fn process(&mut self, x: f32) -> f32 {
+        let old = self.ring[(self.pos.wrapping_sub(self.len)) & self.mask];
+        self.ring[self.pos] = x;
+        self.pos = (self.pos + 1) & self.mask;
+        self.sum += x as f64 - old as f64;
+        (self.sum / self.len as f64) as f32
+    }
+}
+
+/// Sliding minimum over the last `len` values (monotonic deque: each value is
+/// pushed and popped once, so O(1) amortised per sample; Lemire, "Streaming
+/// maximum-minimum filter using no more than three comparisons per element",
+/// 2006).
+#[derive(Clone, Debug, Default)]
+struct SlidingMin {
+    values: Vec<f32>,
+    stamps: Vec<u64>,
+    mask: usize,
+    head: usize,
+    tail: usize,
+    now: u64,
+    len: u64,
+}
+
+impl SlidingMin {
+    fn with_capacity(cap: usize) -> Self {
+        let size = (cap + 2).next_power_of_two();
+        Self {
+            values: vec![0.0; size],
+            stamps: vec![0; size],
+            mask: size - 1,
+            head: 0,
+            tail: 0,
+            now: 0,
+            len: 1,
+        }
+    }
+
+    fn reset(&mut self, len: usize) {
+        self.head = 0;
+        self.tail = 0;
+        self.now = 0;
+        self.set_len(len);
+    }
+
+    fn set_len(&mut self, len: usize) {
+        self.len = len.clamp(1, self.mask - 1) as u64;
+    }
+
+    #[inline]
+    fn process(&mut self, x: f32) -> f32 {
+        self.now += 1;
+        while self.tail != self.head && self.values[(self.tail.wrapping_sub(1)) & self.mask] >= x {
+            self.tail = self.tail.wrapping_sub(1);
+        }
+        self.values[self.tail & self.mask] = x;
+        self.stamps[self.tail & self.mask] = self.now;
+        self.tail = self.tail.wrapping_add(1);
+        while self.now - self.stamps[self.head & self.mask] >= self.len {
+            self.head = self.head.wrapping_add(1);
+        }
+        self.values[self.head & self.mask]
+    }
+}
+
+/// Integer-delay ring for the audio path.
+#[derive(Clone, Debug, Default)]
+struct Delay {
+    ring: Vec<f32>,
+    mask: usize,
+    pos: usize,
+}
+
+impl Delay {
+    fn with_capacity(cap: usize) -> Self {
+        let size = (cap + 1).next_power_of_two();
+        Self {
+            ring: vec![0.0; size],
+            mask: size - 1,
+            pos: 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.ring.fill(0.0);
+        self.pos = 0;
+    }
+
+    /// Writes `x` and returns the sample written `delay` calls ago.
+    #[inline]
+    fn process(&mut self, x: f32, delay: usize) -> f32 {
+        self.ring[self.pos] = x;
+        let y = self.ring[(self.pos.wrapping_sub(delay)) & self.mask];
+        self.pos = (self.pos + 1) & self.mask;
+        y
+    }
+}
+
+/// Per-channel state.
+#[derive(Clone, Debug, Default)]
+struct Channel {
+    detectors: [TruePeakDetector; 3],
+    /// |x| delayed to line up with the detector when true-peak mode is off.
+    sample_peak: Delay,
+    audio: Delay,
+    hold: SlidingMin,
+    release: f32,
+    baseline: f32,
+    avg1: MovingAverage,
+    avg2: MovingAverage,
+    dither: Ditherer,
+    required: f32,
+}
+
+/// Coefficients derived from the active parameters at a control tick.
+#[derive(Clone, Copy, Debug, Default)]
+struct Coefs {
+    ceiling: f32,
+    link: f32,
+    window: usize,
+    latency: usize,
+    release_slow: f32,
+    release_fast: f32,
+    baseline: f32,
+    auto: bool,
+    true_peak: bool,
+    detector: usize,
+}
+
+/// The limiter kernel. See the module documentation for the design.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    sample_rate: f32,
+    channels: Vec<Channel>,
+    pending: LimiterParams,
+    active: LimiterParams,
+    coefs: Coefs,
+    clock: ControlClock,
+    gain_in: LinearSmoother,
+    gain_delay: Delay,
+    bypass_mix: LinearSmoother,
+    delta_mix: LinearSmoother,
+    detector_latency: usize,
+    meter: LimiterMeter,
+    prepared: bool,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Limiter {
+    /// An unprepared limiter (passes audio through until prepared).
+    pub fn new() -> Self {
+        Self {
+            sample_rate: 48_000.0,
+            channels: Vec::new(),
+            pending: LimiterParams::default(),
+            active: LimiterParams::default(),
+            coefs: Coefs::default(),
+            clock: ControlClock::new(CONTROL_BLOCK),
+            gain_in: LinearSmoother::new(),
+            gain_delay: Delay::default(),
+            bypass_mix: LinearSmoother::new(),
+            delta_mix: LinearSmoother::new(),
+            detector_latency: 0,
+            meter: LimiterMeter::default(),
+            prepared: false,
+        }
+    }
+
+    /// Allocates for `channels` channels at `sample_rate` Hz (22 050..=
+    /// 192 000 accepted; others are clamped). `max_block` is unused: the
+    /// limiter works sample by sample. Resets all state.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize, channels: usize) {
+        let sample_rate = finite_or(sample_rate, 48_000.0).clamp(8_000.0, 384_000.0);
+        self.sample_rate = sample_rate;
+        let max_window = (MAX_LOOKAHEAD_MS * 0.001 * sample_rate).ceil() as usize + 1;
+        let probe = TruePeakDetector::new(4);
+        self.detector_latency = probe.latency();
+        let max_latency = max_window + 2 * GUARD + self.detector_latency + 2;
+        self.channels = (0..channels.max(1))
+            .map(|c| Channel {
+                detectors: [
+                    TruePeakDetector::new(4),
+                    TruePeakDetector::new(8),
+                    TruePeakDetector::new(16),
+                ],
+                sample_peak: Delay::with_capacity(self.detector_latency + 1),
+                audio: Delay::with_capacity(max_latency),
+                hold: SlidingMin::with_capacity(max_window + 2 * GUARD + 1),
+                release: 1.0,
+                baseline: 1.0,
+                avg1: MovingAverage::with_capacity(max_window),
+                avg2: MovingAverage::with_capacity(max_window),
+                dither: Ditherer::new(0x1234_5678 ^ (c as u32).wrapping_mul(0x9e37_79b9)),
+                required: 1.0,
+            })
+            .collect();
+        self.gain_delay = Delay::with_capacity(max_latency);
+        self.gain_in.prepare(sample_rate, RAMP_MS);
+        self.bypass_mix.prepare(sample_rate, RAMP_MS);
+        self.delta_mix.prepare(sample_rate, RAMP_MS);
+        self.prepared = true;
+        self.reset();
+    }
+
+    /// Clears all state and applies the pending parameters at once (no
+    /// ramps). Realtime-safe.
+    pub fn reset(&mut self) {
+        self.clock.reset();
+        self.active = self.pending;
+        self.coefs = self.derive(&self.active);
+        let c = self.coefs;
+        for ch in &mut self.channels {
+            for d in &mut ch.detectors {
+                d.reset();
+            }
+            ch.sample_peak.reset();
+            ch.audio.reset();
+            ch.hold.reset(c.window + 2 * GUARD);
+            ch.release = 1.0;
+            ch.baseline = 1.0;
+            let (w1, w2) = split_window(c.window);
+            ch.avg1.reset(w1, 1.0);
+            ch.avg2.reset(w2, 1.0);
+            ch.dither.reset();
+            ch.dither.set(self.active.dither, self.active.noise_shaping);
+            ch.required = 1.0;
+        }
+        self.gain_delay.reset();
+        self.gain_in.reset(db_to_gain(self.active.input_gain_db));
+        self.bypass_mix.reset(if self.active.bypass { 1.0 } else { 0.0 });
+        self.delta_mix.reset(if self.active.delta { 1.0 } else { 0.0 });
+        self.meter = LimiterMeter::default();
+    }
+
+    /// Stores new settings; they take effect at the next 32-sample grid
+    /// point (realtime-safe).
+    pub fn set_params(&mut self, params: &LimiterParams) {
+        self.pending = params.sanitised();
+    }
+
+    /// The settings in effect.
+    pub fn params(&self) -> &LimiterParams {
+        &self.active
+    }
+
+    /// Latency in samples for the pending settings: what the host should be
+    /// told. Equal to [`Limiter::latency`] once the settings are active.
+    pub fn latency_for(&self, params: &LimiterParams) -> usize {
+        self.derive(&params.sanitised()).latency
+    }
+
+    /// Latency of the audio path in samples, as currently in effect.
+    pub fn latency(&self) -> usize {
+        self.coefs.latency
+    }
+
+    /// Latency the pending settings will have.
+    pub fn pending_latency(&self) -> usize {
+        self.latency_for(&self.pending)
+    }
+
+    /// Readings since the last call; resets them.
+    pub fn take_meter(&mut self) -> LimiterMeter {
+        std::mem::take(&mut self.meter)
+    }
+
+    fn derive(&self, p: &LimiterParams) -> Coefs {
+        let fs = self.sample_rate;
+        let window = ((p.lookahead_ms * 0.001 * fs).round() as usize).max(4);
+        let mut ceiling = db_to_gain(p.ceiling_db);
+        if p.true_peak {
+            ceiling *= db_to_gain(TRUE_PEAK_MARGIN_DB);
+        }
+        if let Some(bits) = p.dither.bits() {
+            let lsb = 1.0 / (1u32 << (bits - 1)) as f32;
+            ceiling -= max_deviation_lsb(p.noise_shaping) * lsb;
+        }
+        let coef = |ms: f32| (-1.0 / (ms.max(0.01) * 0.001 * fs)).exp();
+        let (fast, slow) = if p.auto_release {
+            (p.release_ms * 0.3, p.release_ms * 3.0)
+        } else {
+            (p.release_ms, p.release_ms)
+        };
+        Coefs {
+            ceiling,
+            link: p.stereo_link,
+            window,
+            latency: window - 1 + GUARD + self.detector_latency,
+            release_slow: coef(slow),
+            release_fast: coef(fast),
+            baseline: coef(800.0),
+            auto: p.auto_release,
+            true_peak: p.true_peak,
+            detector: p.oversampling.index(),
+        }
+    }
+
+    /// Applies the pending settings at a grid point.
+    fn tick(&mut self) {
+        if self.pending == self.active {
+            return;
+        }
+        let new = self.pending;
+        let old_window = self.coefs.window;
+        self.coefs = self.derive(&new);
+        let c = self.coefs;
+        for ch in &mut self.channels {
+            if c.window != old_window {
+                ch.hold.set_len(c.window + 2 * GUARD);
+                let (w1, w2) = split_window(c.window);
+                ch.avg1.set_len(w1);
+                ch.avg2.set_len(w2);
+            }
+            ch.dither.set(new.dither, new.noise_shaping);
+        }
+        self.gain_in.set_target(db_to_gain(new.input_gain_db));
+        self.bypass_mix.set_target(if new.bypass { 1.0 } else { 0.0 });
+        self.delta_mix.set_target(if new.delta { 1.0 } else { 0.0 });
+        self.active = new;
+    }
+
+    /// Limits planar audio in place. Channel count should match `prepare`;
+    /// extra channels are left untouched, missing ones ignored. Non-finite
+    /// input samples are treated as silence. Realtime-safe.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        if !self.prepared || channels.is_empty() {
+            return;
+        }
+        let nch = channels.len().min(self.channels.len());
+        let len = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut start = 0;
+        while start < len {
+            if self.clock.samples_until_tick() == self.clock.block() {
+                self.tick();
+            }
+            let n = self.clock.samples_until_tick().min(len - start);
+            self.run(channels, nch, start, n);
+            self.clock.advance(n);
+            start += n;
+        }
+    }
+
+    fn run(&mut self, channels: &mut [&mut [f32]], nch: usize, start: usize, n: usize) {
+        let c = self.coefs;
+        let latency = c.latency;
+        let det_lat = self.detector_latency;
+        for i in start..start + n {
+            let g_in = self.gain_in.next();
+            let g_in_del = self.gain_delay.process(g_in, latency);
+            let bypass = self.bypass_mix.next();
+            let delta = self.delta_mix.next();
+
+            // Detection and required gain per channel.
+            let mut linked = 1.0f32;
+            for (ch, buf) in self.channels.iter_mut().zip(channels.iter()).take(nch) {
+                let x = buf[i];
+                let x = if x.is_finite() { x } else { 0.0 };
+                let xg = x * g_in;
+                self.meter.input_peak = self.meter.input_peak.max(xg.abs());
+                let peak = if c.true_peak {
+                    // Feed every detector so switching factors is seamless.
+                    let p = ch.detectors[c.detector].process(xg);
+                    for (k, d) in ch.detectors.iter_mut().enumerate() {
+                        if k != c.detector {
+                            d.process(xg);
+                        }
+                    }
+                    p
+                } else {
+                    ch.sample_peak.process(xg.abs(), det_lat)
+                };
+                let req = if peak > c.ceiling {
+                    c.ceiling / peak
+                } else {
+                    1.0
+                };
+                ch.required = req;
+                linked = linked.min(req);
+            }
+
+            for (ch, buf) in self.channels.iter_mut().zip(channels.iter_mut()).take(nch) {
+                // Geometric blend towards the linked gain: never above the
+                // channel's own requirement, equal to it at link 0.
+                let mut req = ch.required;
+                if c.link >= 1.0 {
+                    req = linked;
+                } else if c.link > 0.0 && linked < req {
+                    req *= (linked / req).powf(c.link);
+                }
+                let hold = ch.hold.process(req);
+                let coef = if !c.auto {
+                    c.release_slow
+                } else if ch.release < ch.baseline * 0.97 {
+                    // Deeper than the running average: a transient, recover fast.
+                    c.release_fast
+                } else {
+                    c.release_slow
+                };
+                ch.release = if hold <= ch.release {
+                    hold
+                } else {
+                    hold + (ch.release - hold) * coef
+                };
+                ch.baseline = ch.release + (ch.baseline - ch.release) * c.baseline;
+                let g = ch.avg2.process(ch.avg1.process(ch.release)).min(1.0);
+                self.meter.min_gain = self.meter.min_gain.min(g);
+
+                let x = buf[i];
+                let x = if x.is_finite() { x } else { 0.0 };
+                let dry = ch.audio.process(x, latency);
+                let wet_in = dry * g_in_del;
+                let limited = wet_in * g;
+                let mut y = limited + delta * ((wet_in - limited) - limited);
+                y = ch.dither.process(y);
+                let out = y + bypass * (dry - y);
+                self.meter.output_peak = self.meter.output_peak.max(out.abs());
+                buf[i] = out;
+            }
+        }
+    }
+}
+
+/// Splits the lookahead window W into two moving-average lengths whose
+/// combined support (W₁ + W₂ − 1) is W.
+fn split_window(window: usize) -> (usize, usize) {
+    let w1 = window.div_ceil(2).max(1);
+    let w2 = (window + 1 - w1).max(1);
+    (w1, w2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lim: &mut Limiter, input: &[Vec<f32>], block: usize) -> Vec<Vec<f32>> {
+        let mut out: Vec<Vec<f32>> = input.to_vec();
+        let len = out[0].len();
+        let mut s = 0;
+        while s < len {
+            let e = (s + block).min(len);
+            let mut slices: Vec<&mut [f32]> = out.iter_mut().map(|c| &mut c[s..e]).collect();
+            lim.process(&mut slices);
+            s = e;
+        }
+        out
+    }
+
+    #[test]
+    fn window_split_covers_the_lookahead() {
+        for w in 1..50 {
+            let (a, b) = split_window(w);
+            assert_eq!(a + b - 1, w.max(1));
+        }
+    }
+
+    #[test]
+    fn sliding_min_matches_brute_force() {
+        let mut m = SlidingMin::with_capacity(64);
+        m.reset(7);
+        let xs: Vec<f32> = (0..500).map(|i| ((i * 7919) % 113) as f32).collect();
+        for (i, &x) in xs.iter().enumerate() {
+            let got = m.process(x);
+            let lo = i.saturating_sub(6);
+            let want = xs[lo..=i].iter().cloned().fold(f32::INFINITY, f32::min);
+            assert_eq!(got, want, "at {i}");
+        }
+    }
+
+    #[test]
+    fn quiet_signal_passes_delayed_by_the_latency() {
+        let mut lim = Limiter::new();
+        lim.prepare(48_000.0, 512, 2);
+        let lat = lim.latency();
+        let x: Vec<f32> = (0..4800).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
+        let out = run(&mut lim, &[x.clone(), x.clone()], 64);
+        for i in lat..x.len() {
+            assert!((out[0][i] - x[i - lat]).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn same_output_at_any_block_size() {
+        let x: Vec<f32> = (0..20_000)
+            .map(|i| 2.0 * ((i as f32 * 0.031).sin() + 0.5 * (i as f32 * 0.0007).sin()))
+            .collect();
+        let mut reference = None;
+        for block in [1usize, 7, 64, 65, 999, 4096] {
+            let mut lim = Limiter::new();
+            lim.prepare(44_100.0, 4096, 2);
+            let out = run(&mut lim, &[x.clone(), x.clone()], block);
+            match &reference {
+                None => reference = Some(out),
+                Some(r) => assert_eq!(r, &out, "block {block}"),
+            }
+        }
+    }
+}
