@@ -12,8 +12,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use common::{
-    assert_near, feed, feed_checking, meter, sample_at, silence, synthesise, tone, Segment, RATES,
+    assert_near, assert_within, feed, feed_checking, meter, sample_at, silence, synthesise, tone,
+    true_peak_burst, true_peak_tone, Segment, RATES,
 };
+use glass_dsp::true_peak::TruePeakMeter;
 
 /// Tolerance of every Tech 3341 loudness case, in LU.
 const TOL_3341_LU: f64 = 0.1;
@@ -466,7 +468,10 @@ fn one_hour_measurement_makes_no_heap_operation() {
     // The instrument itself: a heap allocation on this thread is counted.
     let probe_start = heap_ops();
     drop(std::hint::black_box(vec![0u8; 16]));
-    assert!(heap_ops() > probe_start, "allocation counter is not installed");
+    assert!(
+        heap_ops() > probe_start,
+        "allocation counter is not installed"
+    );
 
     let before = heap_ops();
     let mut readings = 0.0f32;
@@ -498,6 +503,108 @@ fn one_hour_measurement_makes_no_heap_operation() {
     assert_near(m.integrated_lufs(), expected_i, 0.005, "I after one hour");
     assert_near(m.short_term_lufs(), expected_i, 0.005, "S after one hour");
     assert_near(m.loudness_range_lu(), 0.0, 0.011, "LRA after one hour");
-    assert_near(m.max_momentary_lufs(), -20.0 + tone_offset, 0.005, "max M after one hour");
-    assert_near(m.max_short_term_lufs(), expected_i, 0.005, "max S after one hour");
+    assert_near(
+        m.max_momentary_lufs(),
+        -20.0 + tone_offset,
+        0.005,
+        "max M after one hour",
+    );
+    assert_near(
+        m.max_short_term_lufs(),
+        expected_i,
+        0.005,
+        "max S after one hour",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tech 3341, table 1: true-peak cases (glass_dsp::true_peak::TruePeakMeter)
+// ---------------------------------------------------------------------------
+
+/// Tolerance of the true-peak cases: +0.2 / −0.4 dB (Tech 3341 cases 15–23).
+const TP_ABOVE_DB: f64 = 0.2;
+const TP_BELOW_DB: f64 = 0.4;
+
+fn max_true_peak_dbtp(sample_rate: f32, x: &[f32]) -> f32 {
+    let mut m = TruePeakMeter::new();
+    m.prepare(sample_rate, 2);
+    for block in x.chunks(BLOCK) {
+        m.process(&[block, block]);
+    }
+    m.max_true_peak_dbtp()
+}
+
+fn check_true_peak_tone(case: u32, divisor: f64, amplitude: f64, phase_deg: f64, expected: f64) {
+    for fs in RATES {
+        let x = true_peak_tone(fs, divisor, amplitude, phase_deg, 1.0);
+        assert_within(
+            max_true_peak_dbtp(fs, &x),
+            expected,
+            TP_ABOVE_DB,
+            TP_BELOW_DB,
+            &format!("case {case} @ {fs}"),
+        );
+    }
+}
+
+/// Tech 3341 case 15: stereo sine at fs/4, 0.50 FFS, phase 0°;
+/// max true peak = −6.0 +0.2/−0.4 dBTP.
+#[test]
+fn tech_3341_case_15_true_peak_fs_over_4_phase_0() {
+    check_true_peak_tone(15, 4.0, 0.5, 0.0, -6.0);
+}
+
+/// Tech 3341 case 16: fs/4, 0.50 FFS, phase 45° (samples at ±0.354, the
+/// crest between them); −6.0 +0.2/−0.4 dBTP.
+#[test]
+fn tech_3341_case_16_true_peak_fs_over_4_phase_45() {
+    check_true_peak_tone(16, 4.0, 0.5, 45.0, -6.0);
+}
+
+/// Tech 3341 case 17: fs/6, 0.50 FFS, phase 60°; −6.0 +0.2/−0.4 dBTP.
+#[test]
+fn tech_3341_case_17_true_peak_fs_over_6_phase_60() {
+    check_true_peak_tone(17, 6.0, 0.5, 60.0, -6.0);
+}
+
+/// Tech 3341 case 18: fs/8, 0.50 FFS, phase 67.5°; −6.0 +0.2/−0.4 dBTP.
+#[test]
+fn tech_3341_case_18_true_peak_fs_over_8_phase_67_5() {
+    check_true_peak_tone(18, 8.0, 0.5, 67.5, -6.0);
+}
+
+/// Tech 3341 case 19: fs/4, 1.41 FFS, phase 45° (samples at ±0.997, the
+/// crest above full scale); +3.0 +0.2/−0.4 dBTP.
+#[test]
+fn tech_3341_case_19_true_peak_above_full_scale() {
+    check_true_peak_tone(19, 4.0, 1.41, 45.0, 3.0);
+}
+
+/// Tech 3341 cases 20–23: fs/6 at 0.50 FFS containing one period of fs/4 at
+/// 1.00 FFS, synthesised at 4·fs, low-pass filtered and decimated with
+/// offsets 0, 1, 2, 3; max true peak = 0.0 +0.2/−0.4 dBTP for each.
+#[test]
+fn tech_3341_cases_20_to_23_true_peak_of_decimated_burst() {
+    for fs in RATES {
+        for offset in 0..4 {
+            let x = true_peak_burst(fs, offset, 1.0);
+            if offset == 2 {
+                // The crest falls between samples here: a sample-peak meter
+                // would read below the tolerance, so the case needs
+                // interpolation.
+                let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                assert!(
+                    20.0 * sample_peak.log10() < -1.0,
+                    "offset 2 sample peak {sample_peak}"
+                );
+            }
+            assert_within(
+                max_true_peak_dbtp(fs, &x),
+                0.0,
+                TP_ABOVE_DB,
+                TP_BELOW_DB,
+                &format!("case {} (offset {offset}) @ {fs}", 20 + offset),
+            );
+        }
+    }
 }
