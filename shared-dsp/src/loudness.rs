@@ -29,7 +29,9 @@
 //! # Signal path
 //!
 //! K-weighting (BS.1770 stage-1 "head" shelf and stage-2 RLB high-pass), both
-//! in `f64` because the RLB pole lies within 1e-2 of z = 1 (1e-3 at 192 kHz);
+//! in `f64`: at 192 kHz the RLB poles lie 1.2e-3 from z = 1 and 1 + a1 + a2
+//! (which sets the 38 Hz corner) is 1.6e-6, only ~25 `f32` steps near 1, so
+//! `f32` coefficients and state would lose accuracy at low frequencies;
 //! weighted sum of channel mean squares (BS.1770 eq. 2, table 3); 1 ms hops
 //! grouped into 100 ms steps; 400 ms gating blocks with 75 % overlap for the
 //! integrated loudness and 3 s short-term windows every 100 ms for LRA.
