@@ -1,0 +1,252 @@
+//! The audio-thread side: preallocated buffers and the `process()` call.
+
+use crate::error::HostError;
+use crate::host::GlassHost;
+use crate::plugin::{AudioConfig, AudioLayout};
+use clack_extensions::tail::PluginTail;
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+pub use clack_extensions::tail::TailLength as Tail;
+pub use clack_host::process::ProcessStatus;
+
+/// A parameter change sent to the plugin as a `CLAP_EVENT_PARAM_VALUE` event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamChange {
+    /// Sample position. Relative to the block start in [`AudioThread::process`], absolute (from
+    /// the first sample of the signal) in [`crate::render`].
+    pub time: u64,
+    /// CLAP parameter id.
+    pub id: u32,
+    /// New plain value, in the parameter's `[min, max]`.
+    pub value: f64,
+}
+
+/// Events per block we reserve room for; more still work but make the host allocate.
+const EVENT_CAPACITY: usize = 4096;
+
+/// Buffers sized once per activation, so processing never allocates on the host side either.
+pub(crate) struct AudioIo {
+    max_frames: usize,
+    inputs: Vec<Vec<Vec<f32>>>,
+    outputs: Vec<Vec<Vec<f32>>>,
+    main_input: Option<usize>,
+    main_output: Option<usize>,
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    in_events: EventBuffer,
+    out_events: EventBuffer,
+}
+
+impl AudioIo {
+    pub(crate) fn new(layout: &AudioLayout, max_frames: usize) -> Self {
+        let alloc = |ports: &[crate::plugin::AudioPortInfo]| -> Vec<Vec<Vec<f32>>> {
+            ports
+                .iter()
+                .map(|p| vec![vec![0.0; max_frames]; p.channels as usize])
+                .collect()
+        };
+        let channels = |ports: &[crate::plugin::AudioPortInfo]| {
+            ports.iter().map(|p| p.channels as usize).sum()
+        };
+        // Exact capacities matter: clack-host 0.2.0 re-derives the per-port channel pointers
+        // wrongly when its pointer list has to grow while several ports are being set up.
+        Self {
+            max_frames,
+            inputs: alloc(&layout.inputs),
+            outputs: alloc(&layout.outputs),
+            main_input: layout.main_input(),
+            main_output: layout.main_output(),
+            input_ports: AudioPorts::with_capacity(channels(&layout.inputs), layout.inputs.len()),
+            output_ports: AudioPorts::with_capacity(
+                channels(&layout.outputs),
+                layout.outputs.len(),
+            ),
+            in_events: EventBuffer::with_capacity(EVENT_CAPACITY),
+            out_events: EventBuffer::with_capacity(EVENT_CAPACITY),
+        }
+    }
+}
+
+/// A running processing session (`start_processing()` done) on the audio thread.
+///
+/// Obtained inside [`crate::Plugin::run`]. All methods are allocation-free.
+pub struct AudioThread<'a> {
+    pub(crate) processor: StartedPluginAudioProcessor<GlassHost>,
+    pub(crate) io: &'a mut AudioIo,
+    pub(crate) tail_ext: Option<PluginTail>,
+    pub(crate) config: AudioConfig,
+    pub(crate) steady_time: u64,
+}
+
+impl AudioThread<'_> {
+    /// The activation this session runs under.
+    pub fn config(&self) -> AudioConfig {
+        self.config
+    }
+
+    /// Channels of the main input port (0 if the plugin has no audio input).
+    pub fn input_channels(&self) -> usize {
+        self.io.main_input.map_or(0, |p| self.io.inputs[p].len())
+    }
+
+    /// Channels of the main output port (0 if the plugin has no audio output).
+    pub fn output_channels(&self) -> usize {
+        self.io.main_output.map_or(0, |p| self.io.outputs[p].len())
+    }
+
+    /// Samples processed in this session so far (the `steady_time` of the next block).
+    pub fn position(&self) -> u64 {
+        self.steady_time
+    }
+
+    /// The plugin's current tail (`clap_plugin_tail.get`); `Finite(0)` without the extension.
+    pub fn tail(&mut self) -> Tail {
+        match self.tail_ext {
+            Some(ext) => ext.get(&self.processor.plugin_handle()),
+            None => Tail::Finite(0),
+        }
+    }
+
+    /// Processes one block: copies `input` (one slice per main-input channel, all of the same
+    /// length, at most `max_frames`) into the plugin, sends `events` (block-relative times,
+    /// sorted, below the block length; time 0 for an empty block) and copies the main output
+    /// into `output` (one slice per main-output channel, at least as long as the input).
+    ///
+    /// The plugin's output buffers are filled with NaN before the call, so a plugin that leaves
+    /// samples unwritten shows up as non-finite output instead of stale audio.
+    pub fn process(
+        &mut self,
+        input: &[&[f32]],
+        output: &mut [&mut [f32]],
+        events: impl IntoIterator<Item = ParamChange>,
+    ) -> Result<ProcessStatus, HostError> {
+        let frames = match (input.first(), output.first()) {
+            (Some(i), _) => i.len(),
+            (None, Some(o)) => o.len(),
+            (None, None) => 0,
+        };
+        if input.len() != self.input_channels() {
+            return Err(HostError::Buffers(format!(
+                "{} input channels given, the plugin's main input has {}",
+                input.len(),
+                self.input_channels()
+            )));
+        }
+        if output.len() != self.output_channels() {
+            return Err(HostError::Buffers(format!(
+                "{} output channels given, the plugin's main output has {}",
+                output.len(),
+                self.output_channels()
+            )));
+        }
+        if frames > self.io.max_frames
+            || input.iter().any(|c| c.len() != frames)
+            || output.iter().any(|c| c.len() < frames)
+        {
+            return Err(HostError::Buffers(format!(
+                "block of {frames} frames: channel lengths differ or exceed the maximum {}",
+                self.io.max_frames
+            )));
+        }
+        if let Some(port) = self.io.main_input {
+            for (dst, src) in self.io.inputs[port].iter_mut().zip(input) {
+                dst[..frames].copy_from_slice(src);
+            }
+        }
+        let status = self.process_frames(frames, events)?;
+        if let Some(port) = self.io.main_output {
+            for (dst, src) in output.iter_mut().zip(&self.io.outputs[port]) {
+                dst[..frames].copy_from_slice(&src[..frames]);
+            }
+        }
+        Ok(status)
+    }
+
+    /// Calls `process()` on `frames` samples of the internal buffers: the main input must already
+    /// hold the input (see [`Self::input_mut`]); afterwards [`Self::output`] holds the output.
+    pub fn process_frames(
+        &mut self,
+        frames: usize,
+        events: impl IntoIterator<Item = ParamChange>,
+    ) -> Result<ProcessStatus, HostError> {
+        if frames > self.io.max_frames {
+            return Err(HostError::Buffers(format!(
+                "block of {frames} frames exceeds the maximum {}",
+                self.io.max_frames
+            )));
+        }
+        let io = &mut *self.io;
+        io.in_events.clear();
+        io.out_events.clear();
+        let mut last_time = 0;
+        for e in events {
+            let time = u32::try_from(e.time).unwrap_or(u32::MAX);
+            if (time as usize >= frames.max(1)) || time < last_time {
+                return Err(HostError::Buffers(format!(
+                    "event at {} is unsorted or outside the block of {frames} frames",
+                    e.time
+                )));
+            }
+            last_time = time;
+            let id = ClapId::from_raw(e.id)
+                .ok_or_else(|| HostError::Param(format!("invalid parameter id {}", e.id)))?;
+            io.in_events
+                .push(&ParamValueEvent::new(time, id, Pckn::match_all(), e.value));
+        }
+        for (p, port) in io.inputs.iter_mut().enumerate() {
+            if Some(p) != io.main_input {
+                port.iter_mut().for_each(|c| c[..frames].fill(0.0));
+            }
+        }
+        for port in &mut io.outputs {
+            port.iter_mut().for_each(|c| c[..frames].fill(f32::NAN));
+        }
+        let audio_in = io
+            .input_ports
+            .with_input_buffers(io.inputs.iter_mut().map(|port| {
+                AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_input_only(
+                        port.iter_mut()
+                            .map(|c| InputChannel::variable(&mut c[..frames])),
+                    ),
+                }
+            }));
+        let mut audio_out = io
+            .output_ports
+            .with_output_buffers(io.outputs.iter_mut().map(|port| AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(
+                    port.iter_mut().map(|c| &mut c[..frames]),
+                ),
+            }));
+        let status = self
+            .processor
+            .process(
+                &audio_in,
+                &mut audio_out,
+                &io.in_events.as_input(),
+                &mut io.out_events.as_output(),
+                Some(self.steady_time),
+                None,
+            )
+            .map_err(|e| HostError::Process(e.to_string()))?;
+        self.steady_time += frames as u64;
+        Ok(status)
+    }
+
+    /// The main input's channel `channel`, `max_frames` long, to fill before
+    /// [`Self::process_frames`]. `None` if there is no such channel.
+    pub fn input_mut(&mut self, channel: usize) -> Option<&mut [f32]> {
+        let port = self.io.main_input?;
+        self.io.inputs[port].get_mut(channel).map(Vec::as_mut_slice)
+    }
+
+    /// The main output's channel `channel` after [`Self::process_frames`] (`max_frames` long;
+    /// only the processed prefix is meaningful). `None` if there is no such channel.
+    pub fn output(&self, channel: usize) -> Option<&[f32]> {
+        let port = self.io.main_output?;
+        self.io.outputs[port].get(channel).map(Vec::as_slice)
+    }
+}

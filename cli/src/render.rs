@@ -1,0 +1,255 @@
+//! Whole-signal rendering through a plugin: block slicing, timed parameter changes, latency
+//! compensation and tails.
+
+use crate::audio::{AudioThread, ParamChange, Tail};
+use crate::error::HostError;
+use crate::plugin::Plugin;
+use crate::rng::Rng;
+
+/// How a signal is cut into host blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockPlan {
+    /// Every block has this many samples (the last one may be shorter).
+    Fixed(usize),
+    /// These sizes, repeated in order; zeros make empty `process()` calls. Must contain a
+    /// non-zero size.
+    Sequence(Vec<usize>),
+    /// Sizes drawn uniformly from `[min, max]` with a seeded [`Rng`].
+    Random {
+        /// Seed of the size sequence.
+        seed: u64,
+        /// Smallest size, >= 1.
+        min: usize,
+        /// Largest size, >= `min`.
+        max: usize,
+    },
+}
+
+/// Infinite iterator over the block sizes of a [`BlockPlan`].
+#[derive(Debug, Clone)]
+pub struct BlockSizes {
+    plan: BlockPlan,
+    index: usize,
+    rng: Rng,
+}
+
+impl Iterator for BlockSizes {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let size = match &self.plan {
+            BlockPlan::Fixed(n) => *n,
+            BlockPlan::Sequence(sizes) => sizes[self.index % sizes.len()],
+            BlockPlan::Random { min, max, .. } => self.rng.range(*min, *max),
+        };
+        self.index += 1;
+        Some(size)
+    }
+}
+
+impl BlockPlan {
+    /// The sizes this plan produces, from the start.
+    pub fn sizes(&self) -> BlockSizes {
+        let seed = match self {
+            Self::Random { seed, .. } => *seed,
+            _ => 0,
+        };
+        BlockSizes {
+            plan: self.clone(),
+            index: 0,
+            rng: Rng::new(seed),
+        }
+    }
+
+    fn validate(&self) -> Result<(), HostError> {
+        let ok = match self {
+            Self::Fixed(n) => *n > 0,
+            Self::Sequence(sizes) => sizes.iter().any(|&n| n > 0),
+            Self::Random { min, max, .. } => *min > 0 && min <= max,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(HostError::Buffers(format!(
+                "block plan {self:?} never advances"
+            )))
+        }
+    }
+}
+
+fn check_input(plugin: &Plugin, input: &[Vec<f32>]) -> Result<usize, HostError> {
+    let channels = plugin.layout().main_input_channels();
+    if input.len() != channels {
+        return Err(HostError::Buffers(format!(
+            "{} input channels given, {} has {channels}",
+            input.len(),
+            plugin.description().name
+        )));
+    }
+    let frames = input.first().map_or(0, Vec::len);
+    if input.iter().any(|c| c.len() != frames) {
+        return Err(HostError::Buffers("input channels differ in length".into()));
+    }
+    Ok(frames)
+}
+
+fn sorted(events: &[ParamChange]) -> Vec<ParamChange> {
+    let mut events = events.to_vec();
+    events.sort_by_key(|e| e.time);
+    events
+}
+
+/// Processes `frames` samples of `input` from the session's current position (silence where
+/// `input` is shorter or absent), appending the main output to `output`; `events` hold absolute
+/// times from the session start and must be sorted.
+fn process_span(
+    audio: &mut AudioThread<'_>,
+    input: &[Vec<f32>],
+    frames: usize,
+    sizes: &mut BlockSizes,
+    events: &[ParamChange],
+    output: &mut [Vec<f32>],
+) -> Result<(), HostError> {
+    let max = audio.config().max_frames as usize;
+    let end = audio.position() + frames as u64;
+    let mut next_event = events.partition_point(|e| e.time < audio.position());
+    while audio.position() < end {
+        let start = audio.position();
+        let n = sizes
+            .next()
+            .unwrap_or(max)
+            .min(max)
+            .min((end - start) as usize);
+        for ch in 0..audio.input_channels() {
+            let src = input.get(ch).map_or(&[][..], Vec::as_slice);
+            let from = (start as usize).min(src.len());
+            let to = (start as usize + n).min(src.len());
+            if let Some(dst) = audio.input_mut(ch) {
+                dst[..to - from].copy_from_slice(&src[from..to]);
+                dst[to - from..n].fill(0.0);
+            }
+        }
+        let block_end = start + n as u64;
+        let last = next_event + events[next_event..].partition_point(|e| e.time < block_end);
+        let block_events = events[next_event..last].iter().map(|e| ParamChange {
+            time: e.time - start,
+            ..*e
+        });
+        audio.process_frames(n, block_events)?;
+        next_event = last;
+        for (ch, dst) in output.iter_mut().enumerate() {
+            if let Some(src) = audio.output(ch) {
+                dst.extend_from_slice(&src[..n]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one processing session over `input` (one vector per main-input channel, equal lengths)
+/// and returns the main output, sample for sample (not latency compensated).
+///
+/// `events` carry absolute sample times; they are delivered in the block that contains them.
+/// The plugin must be active; block sizes are capped at its `max_frames`.
+pub fn render(
+    plugin: &mut Plugin,
+    input: &[Vec<f32>],
+    plan: &BlockPlan,
+    events: &[ParamChange],
+) -> Result<Vec<Vec<f32>>, HostError> {
+    plan.validate()?;
+    let frames = check_input(plugin, input)?;
+    let events = sorted(events);
+    let mut output = vec![Vec::with_capacity(frames); plugin.layout().main_output_channels()];
+    let mut sizes = plan.sizes();
+    plugin.run(|audio| process_span(audio, input, frames, &mut sizes, &events, &mut output))??;
+    Ok(output)
+}
+
+/// Output of [`render_compensated`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Main output, latency removed: sample `i` lines up with input sample `i`; the input length
+    /// plus `tail_frames` long.
+    pub output: Vec<Vec<f32>>,
+    /// Latency the plugin reported, in samples (removed from the front).
+    pub latency: u32,
+    /// Tail the plugin reported after the last input sample.
+    pub tail: Tail,
+    /// Samples rendered after the input's end.
+    pub tail_frames: usize,
+}
+
+/// Quiet threshold for ending an infinite tail: -120 dBFS.
+const QUIET: f32 = 1e-6;
+
+/// Like [`render`], then keeps feeding silence for the plugin's latency plus its tail, and
+/// drops the first `latency` output samples so the result lines up with the input.
+///
+/// A finite tail is rendered in full (capped at `max_tail_frames`); an infinite one until every
+/// channel stayed below -120 dBFS for 100 ms, or `max_tail_frames`.
+pub fn render_compensated(
+    plugin: &mut Plugin,
+    input: &[Vec<f32>],
+    plan: &BlockPlan,
+    events: &[ParamChange],
+    max_tail_frames: usize,
+) -> Result<Rendered, HostError> {
+    plan.validate()?;
+    let frames = check_input(plugin, input)?;
+    let events = sorted(events);
+    let latency = plugin.latency();
+    let config = plugin.config().ok_or(HostError::NotActive)?;
+    let quiet_run = (config.sample_rate * 0.1).ceil() as usize;
+    let capacity = frames + latency as usize + max_tail_frames;
+    let mut output = vec![Vec::with_capacity(capacity); plugin.layout().main_output_channels()];
+    let mut sizes = plan.sizes();
+    let (tail, tail_frames) = plugin.run(|audio| -> Result<(Tail, usize), HostError> {
+        process_span(audio, input, frames, &mut sizes, &events, &mut output)?;
+        let tail = audio.tail();
+        process_span(
+            audio,
+            &[],
+            latency as usize,
+            &mut sizes,
+            &events,
+            &mut output,
+        )?;
+        let mut tail_frames = 0;
+        match tail {
+            Tail::Finite(n) => {
+                tail_frames = (n as usize).min(max_tail_frames);
+                process_span(audio, &[], tail_frames, &mut sizes, &events, &mut output)?;
+            }
+            Tail::Infinite => {
+                let mut quiet = 0;
+                while tail_frames < max_tail_frames && quiet < quiet_run {
+                    let block = (config.max_frames as usize).min(max_tail_frames - tail_frames);
+                    let before = output.first().map_or(0, Vec::len);
+                    process_span(audio, &[], block, &mut sizes, &events, &mut output)?;
+                    for i in before..before + block {
+                        if output.iter().all(|c| c[i].abs() < QUIET) {
+                            quiet += 1;
+                        } else {
+                            quiet = 0;
+                        }
+                    }
+                    tail_frames += block;
+                }
+                // Drop the silent stretch that ended the tail.
+                tail_frames -= quiet.min(tail_frames);
+            }
+        }
+        Ok((tail, tail_frames))
+    })??;
+    for channel in &mut output {
+        channel.truncate(latency as usize + frames + tail_frames);
+        channel.drain(..latency as usize);
+    }
+    Ok(Rendered {
+        output,
+        latency,
+        tail,
+        tail_frames,
+    })
+}
