@@ -113,7 +113,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Candidates that look like what the user meant by `wanted`: within a third of its length in
-/// edits (at least 2), or containing it / contained in it; closest first, at most 5.
+/// edits (at least 2), or containing it / contained in it; closest first, case-insensitive
+/// duplicates dropped, at most 5.
 pub fn suggestions<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -131,7 +132,13 @@ pub fn suggestions<'a>(
         })
         .collect();
     scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
+    let mut seen: Vec<String> = Vec::new();
+    scored.retain(|(_, c)| {
+        let lower = c.to_lowercase();
+        let fresh = !seen.contains(&lower);
+        seen.push(lower);
+        fresh
+    });
     scored.into_iter().take(5).map(|(_, c)| c).collect()
 }
 
@@ -153,6 +160,10 @@ mod tests {
         assert_eq!(suggestions("celing", names), vec!["Ceiling"]);
         assert_eq!(suggestions("gain", names), vec!["Input Gain"]);
         assert!(suggestions("zzzzzz", names).is_empty());
+        assert_eq!(
+            suggestions("limt", ["Limit", "limit", "Echo"]),
+            vec!["Limit"]
+        );
     }
 
     #[test]

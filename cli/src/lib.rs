@@ -11,10 +11,12 @@
 //! ([`AudioThread`]). [`render`] builds whole-signal rendering on top of that.
 
 mod audio;
+pub mod catalog;
 pub mod discovery;
 mod error;
 mod host;
 mod library;
+pub mod param_text;
 mod params;
 mod plugin;
 pub mod render;
