@@ -86,6 +86,12 @@ pub fn parse_value(plugin: &mut Plugin, param: &ParamInfo, text: &str) -> Result
             param.name
         ));
     }
+    // CLAP truncates stepped values, so 1.9999999 from an f32 round trip would mean 1.
+    let value = if param.is_stepped() {
+        value.round()
+    } else {
+        value
+    };
     // Plugins clamp what they parse, so a value on a bound may stand for anything beyond it:
     // compare the typed number with the bound's displayed number, in the same unit.
     if value == param.min || value == param.max {

@@ -57,11 +57,9 @@ impl ParamInfo {
         }
     }
 
-    /// True if `value` is a valid value for this parameter (in range, integral if stepped).
+    /// True if `value` is finite and in `[min, max]`. Stepped values are not required to be
+    /// integral: plugins report values such as 1.0000000298 (an f32 step through f64).
     pub fn accepts(&self, value: f64) -> bool {
-        value.is_finite()
-            && value >= self.min
-            && value <= self.max
-            && (!self.is_stepped() || value.fract() == 0.0)
+        value.is_finite() && value >= self.min && value <= self.max
     }
 }

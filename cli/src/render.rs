@@ -93,6 +93,14 @@ fn check_input(plugin: &Plugin, input: &[Vec<f32>]) -> Result<usize, HostError> 
     Ok(frames)
 }
 
+/// Output vectors allocated up front, so the audio thread only appends (`vec![v; n]` would
+/// clone away the capacity).
+fn channels_with_capacity(channels: usize, capacity: usize) -> Vec<Vec<f32>> {
+    (0..channels)
+        .map(|_| Vec::with_capacity(capacity))
+        .collect()
+}
+
 fn sorted(events: &[ParamChange]) -> Vec<ParamChange> {
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.time);
@@ -160,7 +168,7 @@ pub fn render(
     plan.validate()?;
     let frames = check_input(plugin, input)?;
     let events = sorted(events);
-    let mut output = vec![Vec::with_capacity(frames); plugin.layout().main_output_channels()];
+    let mut output = channels_with_capacity(plugin.layout().main_output_channels(), frames);
     let mut sizes = plan.sizes();
     plugin.run(|audio| process_span(audio, input, frames, &mut sizes, &events, &mut output))??;
     Ok(output)
@@ -202,7 +210,7 @@ pub fn render_compensated(
     let config = plugin.config().ok_or(HostError::NotActive)?;
     let quiet_run = (config.sample_rate * 0.1).ceil() as usize;
     let capacity = frames + latency as usize + max_tail_frames;
-    let mut output = vec![Vec::with_capacity(capacity); plugin.layout().main_output_channels()];
+    let mut output = channels_with_capacity(plugin.layout().main_output_channels(), capacity);
     let mut sizes = plan.sizes();
     let (tail, tail_frames) = plugin.run(|audio| -> Result<(Tail, usize), HostError> {
         process_span(audio, input, frames, &mut sizes, &events, &mut output)?;
