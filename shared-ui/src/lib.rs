@@ -1,19 +1,45 @@
 //! Glasswork's shared editor look and egui widgets.
+//!
+//! - [`theme`]: the palette and egui style ([`theme::apply`], [`Theme`]).
+//! - Controls bound to nice-plug parameters or plain values: [`ParamKnob`], [`ParamSlider`],
+//!   [`ParamToggle`], [`ParamChoice`] (and [`ValueKnob`], [`ValueSlider`], [`Toggle`]).
+//! - Meters: [`LevelMeter`], [`GrMeter`]; graphs: [`HistoryGraph`], [`ResponsePlot`],
+//!   [`Spectrum`].
+//! - [`shared`]: the lock-free audio → GUI hand-off ([`MeterValue`], [`StereoMeter`],
+//!   [`HistoryFifo`]).
+//!
+//! Every widget sizes itself from the space egui offers and from the theme's text size, in
+//! points, so editors can be resized and scaled freely.
 
 pub mod axis;
 pub mod choice;
 pub mod control;
+pub mod curve;
 pub mod db;
 pub mod gr_meter;
+pub mod history;
 pub mod knob;
 pub mod level_meter;
 pub mod shared;
 pub mod slider;
+pub mod spectrum;
 pub mod theme;
 pub mod toggle;
 
+pub use axis::{DbAxis, FreqAxis};
+pub use choice::ParamChoice;
+pub use control::{Control, ParamControl, ValueControl};
+pub use curve::{Curve, CurveNode, DragPhase, NodeDrag, PlotResponse, ResponsePlot};
 pub use db::{db_to_gain, gain_to_db, SILENCE_DB};
+pub use gr_meter::{GrMeter, GrMeterState};
+pub use history::{HistoryBuffer, HistoryGraph, Trace, TraceStyle};
+pub use knob::{Knob, ParamKnob, ValueKnob};
+pub use level_meter::{LevelMeter, LevelMeterState};
 pub use shared::{HistoryFifo, MeterValue, StereoMeter, StereoReading};
+pub use slider::{ParamSlider, Slider, ValueSlider};
+pub use spectrum::{Spectrum, SpectrumAverager};
+pub use theme::{accent, apply, apply_with_accent, Theme};
+pub use toggle::{ParamToggle, Toggle};
 
 #[cfg(test)]
 mod test_host;

@@ -163,9 +163,17 @@ unsafe impl<T: Send> Send for HistoryFifo<T> {}
 impl<T: Copy + Default> HistoryFifo<T> {
     /// A queue holding up to `capacity` frames (at least 1). Allocates; call outside `process()`.
     pub fn new(capacity: usize) -> Self {
+        Self::new_filled(capacity, T::default())
+    }
+}
+
+impl<T: Copy> HistoryFifo<T> {
+    /// A queue holding up to `capacity` frames (at least 1), its storage initialised with
+    /// `fill` (for frame types without `Default`, e.g. arrays longer than 32). Allocates.
+    pub fn new_filled(capacity: usize, fill: T) -> Self {
         // One slot stays empty so that `head == tail` means empty without a separate count.
         let len = capacity.max(1) + 1;
-        let slots = (0..len).map(|_| UnsafeCell::new(T::default())).collect();
+        let slots = (0..len).map(|_| UnsafeCell::new(fill)).collect();
         Self {
             slots,
             head: AtomicUsize::new(0),
