@@ -261,3 +261,38 @@ pub fn render_compensated(
         tail_frames,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_plans_produce_their_sizes() {
+        let fixed: Vec<usize> = BlockPlan::Fixed(64).sizes().take(3).collect();
+        assert_eq!(fixed, [64, 64, 64]);
+        let seq: Vec<usize> = BlockPlan::Sequence(vec![0, 5, 7]).sizes().take(5).collect();
+        assert_eq!(seq, [0, 5, 7, 0, 5]);
+        let plan = BlockPlan::Random {
+            seed: 9,
+            min: 1,
+            max: 4096,
+        };
+        let a: Vec<usize> = plan.sizes().take(1000).collect();
+        assert!(a.iter().all(|&n| (1..=4096).contains(&n)));
+        assert_eq!(a, plan.sizes().take(1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn plans_that_never_advance_are_rejected() {
+        assert!(BlockPlan::Fixed(0).validate().is_err());
+        assert!(BlockPlan::Sequence(vec![0, 0]).validate().is_err());
+        assert!(BlockPlan::Random {
+            seed: 0,
+            min: 5,
+            max: 4
+        }
+        .validate()
+        .is_err());
+        assert!(BlockPlan::Sequence(vec![0, 1]).validate().is_ok());
+    }
+}

@@ -47,3 +47,55 @@ impl Rng {
         self.uniform(-1.0, 1.0) as f32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_sequence() {
+        let a: Vec<u64> = (0..8)
+            .scan(Rng::new(5), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..8)
+            .scan(Rng::new(5), |r, _| Some(r.next_u64()))
+            .collect();
+        let c: Vec<u64> = (0..8)
+            .scan(Rng::new(6), |r, _| Some(r.next_u64()))
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn uniform_mean_within_five_sigma() {
+        // Mean of n uniform [0, 1) draws: 0.5 with standard deviation 1/sqrt(12 n).
+        let n = 100_000;
+        let mut rng = Rng::new(1);
+        let mean = (0..n).map(|_| rng.next_f64()).sum::<f64>() / n as f64;
+        let sigma = 1.0 / (12.0 * n as f64).sqrt();
+        assert!((mean - 0.5).abs() < 5.0 * sigma, "mean {mean}");
+    }
+
+    #[test]
+    fn range_is_inclusive_and_bounded() {
+        let mut rng = Rng::new(2);
+        let draws: Vec<usize> = (0..10_000).map(|_| rng.range(3, 7)).collect();
+        assert!(draws.iter().all(|&d| (3..=7).contains(&d)));
+        for v in 3..=7 {
+            // Each of 5 values expects 2000 hits; 1500 is more than 11 sigma below.
+            let hits = draws.iter().filter(|&&d| d == v).count();
+            assert!(hits > 1500, "{v} drawn {hits} times");
+        }
+        assert_eq!(rng.range(4, 4), 4);
+        assert_eq!(rng.range(9, 2), 9);
+    }
+
+    #[test]
+    fn noise_stays_in_minus_one_to_one() {
+        let mut rng = Rng::new(3);
+        assert!((0..10_000)
+            .map(|_| rng.noise())
+            .all(|x| (-1.0..1.0).contains(&x)));
+    }
+}

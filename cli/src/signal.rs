@@ -43,3 +43,30 @@ pub fn last_non_finite(samples: &[f32]) -> Option<usize> {
 pub fn noise(rng: &mut Rng, len: usize, gain: f32) -> Vec<f32> {
     (0..len).map(|_| rng.noise() * gain).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decibels_follow_20_log10() {
+        assert!((db_to_gain(-20.0) - 0.1).abs() < 1e-12);
+        assert!((db_to_gain(20.0 * 0.5f64.log10()) - 0.5).abs() < 1e-12);
+        assert!((gain_to_db(db_to_gain(-1.0)) + 1.0).abs() < 1e-12);
+        assert_eq!(gain_to_db(0.0), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn peaks_and_non_finite_samples_are_located() {
+        let x = [0.1, -0.5, 0.5, 0.2];
+        assert_eq!(peak(&x), 0.5);
+        assert_eq!(peak_index(&x), Some(1));
+        assert_eq!(peak_index(&[]), None);
+        assert!(peak(&[0.1, f32::NAN]).is_nan());
+        assert_eq!(
+            last_non_finite(&[f32::NAN, 1.0, f32::INFINITY, 0.0]),
+            Some(2)
+        );
+        assert_eq!(last_non_finite(&x), None);
+    }
+}

@@ -156,3 +156,71 @@ fn write_spec(path: &Path, spec: hound::WavSpec, audio: &Audio) -> Result<(), Wa
     }
     writer.finalize().map_err(|e| wav_error(path, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("glass-wav-{}-{name}", std::process::id()))
+    }
+
+    fn ramp() -> Vec<Vec<f32>> {
+        let left: Vec<f32> = (0..1000).map(|i| i as f32 / 500.0 - 1.0).collect();
+        let right = left.iter().map(|x| -x * 0.5).collect();
+        vec![left, right]
+    }
+
+    #[test]
+    fn float_files_round_trip_exactly() {
+        let path = temp("f32.wav");
+        let audio = Audio {
+            sample_rate: 44_100,
+            channels: ramp(),
+            format: SampleFormat::Float32,
+        };
+        write(&path, &audio).expect("write");
+        let back = read(&path).expect("read");
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back, audio);
+    }
+
+    #[test]
+    fn integer_files_round_trip_within_half_a_step() {
+        for bits in [16u16, 24] {
+            let path = temp(&format!("s{bits}.wav"));
+            let audio = Audio {
+                sample_rate: 48_000,
+                channels: ramp(),
+                format: SampleFormat::Int(bits),
+            };
+            write(&path, &audio).expect("write");
+            let back = read(&path).expect("read");
+            let _ = std::fs::remove_file(&path);
+            assert_eq!(back.format, SampleFormat::Int(bits));
+            // Rounding to the nearest step errs by at most half a step; +1.0 clips to the
+            // largest code, one step below full scale.
+            let step = 1.0 / f64::from(1u32 << (bits - 1));
+            for (a, b) in audio.channels.iter().zip(&back.channels) {
+                for (x, y) in a.iter().zip(b) {
+                    let limit = if *x >= 1.0 { step } else { 0.5 * step + 1e-9 };
+                    assert!(f64::from((x - y).abs()) <= limit, "{bits} bit: {x} -> {y}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn failed_writes_leave_no_file() {
+        let dir = temp("missing-dir");
+        let path = dir.join("out.wav");
+        let audio = Audio {
+            sample_rate: 48_000,
+            channels: ramp(),
+            format: SampleFormat::Float32,
+        };
+        assert!(write(&path, &audio).is_err());
+        assert!(!dir.exists());
+        assert!(read(&path).is_err());
+    }
+}
