@@ -52,15 +52,15 @@ pub const BUTTERWORTH_Q: f32 = core::f32::consts::FRAC_1_SQRT_2;
 /// described in the [module documentation](self).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BiquadCoefs {
-    /// Feed-forward coefficient of x[n].
+    /// Feed-forward coefficient of `x[n]`.
     pub b0: f32,
-    /// Feed-forward coefficient of x[n−1].
+    /// Feed-forward coefficient of `x[n−1]`.
     pub b1: f32,
-    /// Feed-forward coefficient of x[n−2].
+    /// Feed-forward coefficient of `x[n−2]`.
     pub b2: f32,
-    /// Feedback coefficient of y[n−1] (subtracted).
+    /// Feedback coefficient of `y[n−1]` (subtracted).
     pub a1: f32,
-    /// Feedback coefficient of y[n−2] (subtracted).
+    /// Feedback coefficient of `y[n−2]` (subtracted).
     pub a2: f32,
 }
 

@@ -54,10 +54,12 @@ pub fn ms_to_samples(ms: f32, sample_rate: f32) -> f32 {
 /// An empty slice is finite.
 #[inline]
 pub fn is_finite_block(x: &[f32]) -> bool {
-    // Summing `x * 0.0` keeps the loop branch-free and vectorisable: the
-    // product is 0 for every finite sample and NaN for NaN or ±inf, and a
-    // NaN survives any later addition.
-    x.iter().fold(0.0f32, |acc, &v| acc + v * 0.0) == 0.0
+    // A float is NaN or ±inf exactly when its exponent bits are all ones.
+    // Testing the bits and OR-ing the results (no early exit) lets the
+    // compiler check four or eight samples per instruction.
+    const EXPONENT: u32 = 0x7f80_0000;
+    !x.iter()
+        .fold(false, |bad, v| bad | (v.to_bits() & EXPONENT == EXPONENT))
 }
 
 /// Helpers for the crate's unit tests: a deterministic noise source and an
