@@ -321,7 +321,8 @@ pub fn paint_db_scale(
         ),
     };
     let half_row = SMALL_TEXT_PT * 0.6;
-    for t in db.ticks(rect.height(), SMALL_TEXT_PT * 1.6) {
+    // Two and a half text rows between labels keeps the column calm at any meter height.
+    for t in db.ticks(rect.height(), SMALL_TEXT_PT * 2.5) {
         let y = db.db_to_y(t.value, rect.y_range());
         if y - rect.min.y < half_row || rect.max.y - y < half_row {
             continue;

@@ -235,8 +235,12 @@ impl<'a, const N: usize> HistoryGraph<'a, N> {
             egui::Align2::RIGHT_BOTTOM,
         );
 
+        // One column per physical pixel, but never more columns than frames: with fewer frames
+        // than pixels every frame gets its own column and the lines join them up.
         let ppp = painter.pixels_per_point();
-        let columns = ((plot.width() * ppp).round() as usize).max(1);
+        let columns = ((plot.width() * ppp).round() as usize)
+            .min(self.buffer.capacity())
+            .max(1);
         let col_w = plot.width() / columns as f32;
         for t in &self.traces {
             let reduction = t.style == TraceStyle::Reduction;
@@ -302,7 +306,7 @@ fn paint_time_grid(painter: &egui::Painter, rect: Rect, span_s: f32, theme: &The
     if span_s <= 0.0 {
         return;
     }
-    let min_gap = SMALL_TEXT_PT * 3.0;
+    let min_gap = SMALL_TEXT_PT * 10.0;
     let step = [0.5f32, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
         .into_iter()
         .find(|s| s / span_s * rect.width() >= min_gap)

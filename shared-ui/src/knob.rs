@@ -148,12 +148,13 @@ impl<C: Control> Widget for Knob<C> {
 
         let available = ui.available_size();
         let mut diameter = self.diameter.unwrap_or(BODY_TEXT_PT * DEFAULT_DIAMETER_EM);
+        // Room either side of the dial for captions wider than the dial itself.
+        const WIDTH_PER_DIAMETER: f32 = 1.35;
         if available.x.is_finite() && available.x > 0.0 {
-            diameter = diameter.min(available.x);
+            diameter = diameter.min(available.x / WIDTH_PER_DIAMETER);
         }
         diameter = diameter.max(8.0);
-        // Room either side of the dial for captions wider than the dial itself.
-        let width = diameter * 1.35;
+        let width = diameter * WIDTH_PER_DIAMETER;
         let height = label_h + diameter + value_h + 2.0 * gap;
         let (rect, mut response) =
             ui.allocate_exact_size(Vec2::new(width, height), Sense::click_and_drag());

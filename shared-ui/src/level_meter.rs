@@ -10,7 +10,7 @@ use egui::{Align2, FontId, Pos2, Rect, Response, Sense, Stroke, Ui, Vec2, Widget
 use crate::axis::{paint_db_scale, DbAxis};
 use crate::db::{gain_to_db, SILENCE_DB};
 use crate::shared::StereoReading;
-use crate::theme::{Theme, BODY_TEXT_PT, SMALL_TEXT_PT};
+use crate::theme::{lighten, Theme, BODY_TEXT_PT, SMALL_TEXT_PT};
 
 /// Default peak fall-back rate in dB per second: 20 dB in 1.7 s (IEC 60268-18).
 pub const PEAK_FALL_DB_PER_S: f32 = 20.0 / 1.7;
@@ -169,7 +169,7 @@ impl<'a> LevelMeter<'a> {
         self
     }
 
-    /// Draw the RMS bars inside the peak bars.
+    /// Draw the RMS levels as lighter strips inside the peak bars.
     pub fn with_rms(mut self, show: bool) -> Self {
         self.show_rms = show;
         self
@@ -315,18 +315,11 @@ pub fn paint_level_meter(
             Vec2::new(bar_w, bars.height()),
         );
         painter.rect_filled(bar, 1.0, theme.background);
-        let peak_alpha = if show_rms { 0.45 } else { 1.0 };
-        paint_zoned_bar(
-            painter,
-            bar,
-            axis,
-            state.peak_db[ch],
-            clip_db,
-            theme,
-            peak_alpha,
-        );
+        paint_zoned_bar(painter, bar, axis, state.peak_db[ch], clip_db, theme, 0.0);
         if show_rms {
-            paint_zoned_bar(painter, bar, axis, state.rms_db[ch], clip_db, theme, 1.0);
+            // RMS as a lighter inner strip: both readings stay legible without mixing colours.
+            let inner = bar.shrink2(Vec2::new(bar.width() * 0.3, 0.0));
+            paint_zoned_bar(painter, inner, axis, state.rms_db[ch], clip_db, theme, 0.45);
         }
         // Held maximum marker.
         let held = state.max_peak_db[ch];
@@ -369,7 +362,8 @@ pub fn paint_level_meter(
     }
 }
 
-/// Paint a bar from the bottom of `bar` up to `level_db`, green/yellow/red by zone.
+/// Paint a bar from the bottom of `bar` up to `level_db`, green/yellow/red by zone, each zone
+/// colour lightened by `lighten_by` (0..=1).
 fn paint_zoned_bar(
     painter: &egui::Painter,
     bar: Rect,
@@ -377,7 +371,7 @@ fn paint_zoned_bar(
     level_db: f32,
     clip_db: f32,
     theme: &Theme,
-    alpha: f32,
+    lighten_by: f32,
 ) {
     if level_db < axis.min_db {
         return;
@@ -398,7 +392,7 @@ fn paint_zoned_bar(
             painter.rect_filled(
                 Rect::from_x_y_ranges(bar.x_range(), y1..=y0),
                 0.0,
-                colour.gamma_multiply(alpha),
+                lighten(colour, lighten_by),
             );
         }
     }

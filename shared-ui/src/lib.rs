@@ -9,7 +9,14 @@
 //!   [`HistoryFifo`]).
 //!
 //! Every widget sizes itself from the space egui offers and from the theme's text size, in
-//! points, so editors can be resized and scaled freely.
+//! points, so editors can be resized and scaled freely. Full-height widgets (meters, vertical
+//! sliders, graphs) take the available height: place them in a rect (`ui.scope_builder` with
+//! `UiBuilder::new().max_rect(..)`) or a top-aligned row
+//! (`ui.with_layout(Layout::left_to_right(Align::Min), ..)`); `ui.horizontal` starts its rows
+//! one text line high.
+//!
+//! `cargo run -p glass-ui --example gallery -- out.png 2` renders every widget to a PNG without a
+//! window, at 2 pixels per point.
 
 pub mod axis;
 pub mod choice;

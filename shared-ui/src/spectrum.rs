@@ -62,7 +62,7 @@ impl<'a> Spectrum<'a> {
             pivot_hz: DEFAULT_PIVOT_HZ,
             smoothing_oct: DEFAULT_SMOOTHING_OCT,
             colour: None,
-            fill_alpha: 0.25,
+            fill_alpha: 0.35,
         }
     }
 
@@ -91,13 +91,13 @@ impl<'a> Spectrum<'a> {
         self
     }
 
-    /// Line colour (default: the theme's output colour); the fill uses it at `fill_alpha`.
+    /// Line colour (default: the theme's analyser colour); the fill uses it at `fill_alpha`.
     pub fn colour(mut self, colour: Color32) -> Self {
         self.colour = Some(colour);
         self
     }
 
-    /// Opacity of the fill under the trace, 0..=1 (default 0.25; 0 = no fill).
+    /// Opacity of the fill under the trace, 0..=1 (default 0.35; 0 = no fill).
     pub fn fill(mut self, alpha: f32) -> Self {
         self.fill_alpha = alpha.clamp(0.0, 1.0);
         self
@@ -195,7 +195,7 @@ impl<'a> Spectrum<'a> {
                 )
             })
             .collect();
-        let colour = self.colour.unwrap_or(theme.output);
+        let colour = self.colour.unwrap_or(theme.analyser);
         if self.fill_alpha > 0.0 {
             painter.add(fill_to_baseline(
                 &points,

@@ -70,6 +70,8 @@ pub struct Theme {
     pub input: Color32,
     /// Output level trace in history graphs and analysers.
     pub output: Color32,
+    /// Spectrum analyser trace and fill: a muted steel blue that stays behind the curves.
+    pub analyser: Color32,
 }
 
 impl Default for Theme {
@@ -97,6 +99,7 @@ impl Theme {
             gain_reduction: Color32::from_rgb(0xe8, 0x5a, 0x6e),
             input: Color32::from_rgb(0x6c, 0x74, 0x80),
             output: Color32::from_rgb(0xc8, 0xd0, 0xdc),
+            analyser: Color32::from_rgb(0x5f, 0x77, 0x9a),
         }
     }
 
