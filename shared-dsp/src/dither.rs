@@ -123,7 +123,9 @@ impl Ditherer {
             return x;
         }
         let v = if self.shaping {
-            x - (SHAPING[0] * self.error[0] + SHAPING[1] * self.error[1] + SHAPING[2] * self.error[2])
+            x - (SHAPING[0] * self.error[0]
+                + SHAPING[1] * self.error[1]
+                + SHAPING[2] * self.error[2])
         } else {
             x
         };

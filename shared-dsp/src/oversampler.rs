@@ -97,9 +97,11 @@ impl OversamplerDesign {
 pub struct PolyphaseUpsampler {
     factor: usize,
     branch_len: usize,
-    /// `factor` branches of `branch_len` coefficients, each reversed so it
-    /// lines up with the history slice (oldest sample first).
-    branches: Vec<f32>,
+    /// Coefficients interleaved by tap: `[k · factor + p]` is branch p's
+    /// weight for the k-th history sample (oldest first). All phases then
+    /// accumulate side by side in one vector register per four phases, with
+    /// no horizontal sums.
+    coefs: Vec<f32>,
     /// History, written twice so the newest `branch_len` samples are always
     /// one contiguous slice (no modulo in the inner loop).
     history: Vec<f32>,
@@ -107,16 +109,37 @@ pub struct PolyphaseUpsampler {
     delay: usize,
 }
 
+/// All `F` phases at once over the history slice.
+#[inline(always)]
+fn interpolate<const F: usize>(hist: &[f32], coefs: &[f32], out: &mut [f32]) {
+    let mut acc = [0.0f32; F];
+    for (h, c) in hist.iter().zip(coefs.chunks_exact(F)) {
+        for p in 0..F {
+            acc[p] += h * c[p];
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o = a;
+    }
+}
+
 impl PolyphaseUpsampler {
-    /// An interpolator by `factor` (1..=32) with the given design. Allocates.
+    /// An interpolator by `factor` (1, 2, 4, 8 or 16; other values are
+    /// rounded up to the next of these) with the given design. Allocates.
     pub fn new(factor: usize, design: OversamplerDesign) -> Self {
-        let factor = factor.clamp(1, 32);
+        let factor = match factor {
+            0 | 1 => 1,
+            2 => 2,
+            3 | 4 => 4,
+            5..=8 => 8,
+            _ => 16,
+        };
         let design = design.sanitised();
         if factor == 1 {
             return Self {
                 factor,
                 branch_len: 1,
-                branches: vec![1.0],
+                coefs: vec![1.0],
                 history: vec![0.0; 2],
                 pos: 0,
                 delay: 0,
@@ -128,23 +151,22 @@ impl PolyphaseUpsampler {
         // below the window's floor otherwise), so each branch needs only
         // `taps` of them: 4x costs 4·taps multiply-adds per input sample.
         let taps = design.taps;
-        let branch_len = taps;
-        let mut branches = vec![0.0f32; factor * branch_len];
+        let mut coefs = vec![0.0f32; factor * taps];
         for p in 0..factor {
-            // Output phase p at time n uses h[p + factor·k] · x[n − k].
+            // Output phase p at time n uses h[p + factor·k] · x[n − k]; the
+            // history slice is oldest→newest, so x[n − k] sits at taps − 1 − k.
             for k in 0..taps {
                 let i = p + factor * k;
                 if i < h.len() {
-                    // history slice is oldest→newest: x[n − k] sits at branch_len − 1 − k.
-                    branches[p * branch_len + branch_len - 1 - k] = h[i] as f32;
+                    coefs[(taps - 1 - k) * factor + p] = h[i] as f32;
                 }
             }
         }
         Self {
             factor,
-            branch_len,
-            branches,
-            history: vec![0.0; 2 * branch_len],
+            branch_len: taps,
+            coefs,
+            history: vec![0.0; 2 * taps],
             pos: 0,
             delay: design.taps / 2,
         }
@@ -167,10 +189,10 @@ impl PolyphaseUpsampler {
         self.pos = 0;
     }
 
-    /// Pushes one base-rate sample and writes `factor` interpolated samples
-    /// to `out` (which must hold at least `factor` values; extra is left).
+    /// Pushes one base-rate sample into the history without computing any
+    /// output: keeps an idle interpolator ready to take over seamlessly.
     #[inline]
-    pub fn process_sample(&mut self, x: f32, out: &mut [f32]) {
+    pub fn push(&mut self, x: f32) {
         let n = self.branch_len;
         self.history[self.pos] = x;
         self.history[self.pos + n] = x;
@@ -178,10 +200,26 @@ impl PolyphaseUpsampler {
         if self.pos == n {
             self.pos = 0;
         }
-        // Newest sample is at pos + n − 1; the slice [pos, pos + n) is oldest→newest.
+    }
+
+    /// Pushes one base-rate sample and writes `factor` interpolated samples
+    /// to `out` (which must hold at least `factor` values; extra is left).
+    #[inline]
+    pub fn process_sample(&mut self, x: f32, out: &mut [f32]) {
+        let n = self.branch_len;
+        self.push(x);
+        // The slice [pos, pos + n) is oldest→newest.
         let hist = &self.history[self.pos..self.pos + n];
-        for (p, o) in out.iter_mut().take(self.factor).enumerate() {
-            *o = dot(&self.branches[p * n..(p + 1) * n], hist);
+        match self.factor {
+            2 => interpolate::<2>(hist, &self.coefs, out),
+            4 => interpolate::<4>(hist, &self.coefs, out),
+            8 => interpolate::<8>(hist, &self.coefs, out),
+            16 => interpolate::<16>(hist, &self.coefs, out),
+            _ => {
+                if let Some(o) = out.first_mut() {
+                    *o = x;
+                }
+            }
         }
     }
 

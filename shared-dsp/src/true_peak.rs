@@ -19,12 +19,13 @@ use crate::oversampler::{OversamplerDesign, PolyphaseUpsampler};
 /// Largest oversampling factor the meter and detector accept.
 pub const MAX_FACTOR: usize = 16;
 
-/// Filter design used for true-peak interpolation: 24 taps per branch and
-/// 100 dB image rejection keeps the interpolated points within ±0.005 dB of
-/// the band-limited waveform up to 0.4 fs while costing 25 MACs per output.
+/// Filter design used for true-peak interpolation: 48 taps per branch and
+/// 100 dB image rejection keep the interpolated points within ±0.005 dB of
+/// the band-limited waveform up to 0.43 fs (20.6 kHz at 48 kHz). 24 taps,
+/// flat only to 0.37 fs, under-read hard-clipped material by up to 0.33 dB.
 pub fn true_peak_design() -> OversamplerDesign {
     OversamplerDesign {
-        taps: 24,
+        taps: 48,
         cutoff: 1.0,
         attenuation_db: 100.0,
     }
@@ -173,16 +174,24 @@ pub struct TruePeakDetector {
     /// Oversampled values: the last two of the previous step, then this
     /// step's `factor` values.
     window: [f32; MAX_FACTOR + 2],
+    /// Crests below this are reported unrefined (see [`Self::set_refine_threshold`]).
+    refine_above: f32,
 }
 
 impl TruePeakDetector {
     /// A detector at `factor` (1..=16; 1 gives sample peaks). Allocates.
     pub fn new(factor: usize) -> Self {
+        Self::with_design(factor, true_peak_design())
+    }
+
+    /// A detector with an explicit interpolation filter. Allocates.
+    pub fn with_design(factor: usize, design: OversamplerDesign) -> Self {
         let factor = factor.clamp(1, MAX_FACTOR);
         Self {
-            up: PolyphaseUpsampler::new(factor, true_peak_design()),
+            up: PolyphaseUpsampler::new(factor, design),
             factor,
             window: [0.0; MAX_FACTOR + 2],
+            refine_above: 0.0,
         }
     }
 
@@ -202,9 +211,32 @@ impl TruePeakDetector {
         }
     }
 
+    /// Only crests whose oversampled value exceeds `level` (linear) are
+    /// refined; smaller ones are reported as the raw oversampled maximum.
+    /// A caller that only cares about peaks above a ceiling sets this a
+    /// safe distance below it (refinement raises a 4x point by at most
+    /// 0.7 dB for content below Nyquist) and saves the square root and two
+    /// divisions per crest. Default 0: refine everything.
+    pub fn set_refine_threshold(&mut self, level: f32) {
+        self.refine_above = if level.is_finite() {
+            level.max(0.0)
+        } else {
+            0.0
+        };
+    }
+
     /// Clears history. Realtime-safe.
     pub fn reset(&mut self) {
         self.up.reset();
+        self.window = [0.0; MAX_FACTOR + 2];
+    }
+
+    /// Keeps the history current without estimating anything (cheap), so
+    /// an idle detector can take over from another at any sample. The first
+    /// estimate after idling uses unrefined points only.
+    #[inline]
+    pub fn push(&mut self, x: f32) {
+        self.up.push(x);
         self.window = [0.0; MAX_FACTOR + 2];
     }
 
@@ -227,7 +259,7 @@ impl TruePeakDetector {
         for i in 1..=f {
             let (ym, y0, yp) = (w[i - 1], w[i], w[i + 1]);
             let a0 = y0.abs();
-            if a0 >= ym.abs() && a0 >= yp.abs() {
+            if a0 > self.refine_above && a0 >= ym.abs() && a0 >= yp.abs() {
                 peak = peak.max(refine_peak(ym, y0, yp));
             } else {
                 peak = peak.max(a0);
