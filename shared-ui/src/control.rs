@@ -8,11 +8,13 @@
 //! - drag moves the value relative to where it was (no jump on click),
 //! - Shift while dragging or scrolling is ten times finer,
 //! - the mouse wheel steps the value (one notch = one parameter step, or 2 % of the range),
-//! - double-click, or Ctrl/Cmd-click, returns to the default.
+//! - double-click, or Ctrl/Cmd-click, returns to the default,
+//! - a single click on the value text opens a text field: Enter applies, Escape or clicking
+//!   elsewhere cancels.
 
 use std::ops::RangeInclusive;
 
-use egui::{Event, MouseWheelUnit, Response, Ui, Vec2};
+use egui::{Event, MouseWheelUnit, Rect, Response, Ui, Vec2};
 use nice_plug::prelude::{Param, ParamSetter};
 
 /// Drag distance in points that sweeps a knob over its whole range. 200 points keeps a full
@@ -45,6 +47,9 @@ pub trait Control {
     fn end(&mut self);
     /// The value formatted for display, including its unit.
     fn value_text(&self) -> String;
+    /// Normalised value for typed text (the unit may be included), or `None` if it does not
+    /// parse.
+    fn parse_text(&self, text: &str) -> Option<f32>;
     /// Normalised value one step up or down from `from`; `fine` takes a smaller step.
     fn step(&self, from: f32, up: bool, fine: bool) -> f32 {
         let size = if fine { 0.005 } else { 0.02 };
@@ -127,6 +132,12 @@ impl<P: Param> Control for ParamControl<'_, P> {
     fn value_text(&self) -> String {
         self.param
             .normalized_value_to_string(self.param.unmodulated_normalized_value(), true)
+    }
+
+    fn parse_text(&self, text: &str) -> Option<f32> {
+        self.param
+            .string_to_normalized_value(text)
+            .filter(|n| n.is_finite())
     }
 
     fn step(&self, from: f32, up: bool, fine: bool) -> f32 {
@@ -277,6 +288,15 @@ impl Control for ValueControl<'_> {
         });
         format!("{v:.decimals$}{}", self.unit)
     }
+
+    fn parse_text(&self, text: &str) -> Option<f32> {
+        let t = text.trim();
+        let t = t.strip_suffix(self.unit.trim()).unwrap_or(t).trim();
+        t.parse::<f32>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| self.to_normalized(v))
+    }
 }
 
 /// How pointer travel maps to value change for one widget.
@@ -395,6 +415,88 @@ pub(crate) fn interact<C: Control>(
     }
 
     ui.data_mut(|d| d.insert_temp(id, mem));
+}
+
+/// State of an open value-entry field, kept in egui memory.
+#[derive(Debug, Clone)]
+struct EntryState {
+    text: String,
+    /// Opened by last frame's click; focus and select-all are still to be applied. They wait a
+    /// frame because egui hands focus back when a click lands on a widget that did not exist
+    /// in the previous frame.
+    fresh: bool,
+}
+
+/// Inline text entry over `value_rect`: opened by a plain click inside it, applied on Enter as
+/// one gesture. Returns true while the field is open (the caller then skips drawing the value).
+pub(crate) fn value_entry<C: Control>(
+    ui: &mut Ui,
+    response: &mut Response,
+    control: &mut C,
+    value_rect: Rect,
+) -> bool {
+    let edit_id = response.id.with("value_entry");
+    let state: Option<EntryState> = ui.data(|d| d.get_temp(edit_id));
+    let Some(mut state) = state else {
+        let command = ui.input(|i| i.modifiers.command);
+        let clicked_value = response.clicked()
+            && !command
+            && response
+                .interact_pointer_pos()
+                .is_some_and(|p| value_rect.contains(p));
+        if clicked_value {
+            let state = EntryState {
+                text: control.value_text(),
+                fresh: true,
+            };
+            ui.data_mut(|d| d.insert_temp(edit_id, state));
+            ui.ctx().request_repaint();
+        }
+        return false;
+    };
+
+    if state.fresh {
+        state.fresh = false;
+        ui.memory_mut(|m| m.request_focus(edit_id));
+        // Select everything so typing replaces the old value.
+        let mut edit = egui::text_edit::TextEditState::default();
+        let all = egui::text::CCursorRange::two(
+            egui::text::CCursor::new(0),
+            egui::text::CCursor::new(state.text.chars().count()),
+        );
+        edit.cursor.set_char_range(Some(all));
+        edit.store(ui.ctx(), edit_id);
+    }
+
+    let theme = crate::Theme::current(ui.ctx());
+    let field = ui.put(
+        value_rect,
+        egui::TextEdit::singleline(&mut state.text)
+            .id(edit_id)
+            .font(egui::FontId::proportional(crate::theme::BODY_TEXT_PT))
+            .align(egui::Align2::CENTER_CENTER)
+            .text_color(theme.text)
+            .background_color(theme.background)
+            .desired_width(value_rect.width()),
+    );
+    let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let escape = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    if escape || !field.has_focus() {
+        if enter && !escape {
+            if let Some(n) = control.parse_text(&state.text) {
+                control.begin();
+                control.set_normalized(n);
+                control.end();
+                response.mark_changed();
+            }
+        }
+        ui.data_mut(|d| d.remove::<EntryState>(edit_id));
+        ui.memory_mut(|m| m.surrender_focus(edit_id));
+        false
+    } else {
+        ui.data_mut(|d| d.insert_temp(edit_id, state));
+        true
+    }
 }
 
 /// Wheel movement this frame in notches (positive = up/away from the user).

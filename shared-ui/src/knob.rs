@@ -10,7 +10,7 @@ use std::ops::RangeInclusive;
 use egui::{Align2, FontId, Pos2, Rect, Response, Sense, Stroke, Ui, Vec2, Widget};
 use nice_plug::prelude::{Param, ParamSetter};
 
-use crate::control::{interact, Control, DragGeometry, ParamControl, ValueControl};
+use crate::control::{interact, value_entry, Control, DragGeometry, ParamControl, ValueControl};
 use crate::theme::{lighten, Theme, BODY_TEXT_PT, SMALL_TEXT_PT};
 
 /// Half the dial's sweep, in radians: the dial covers -135°..+135° around 12 o'clock.
@@ -159,16 +159,26 @@ impl<C: Control> Widget for Knob<C> {
         let (rect, mut response) =
             ui.allocate_exact_size(Vec2::new(width, height), Sense::click_and_drag());
 
+        let dial = Rect::from_center_size(
+            Pos2::new(rect.center().x, rect.min.y + label_h + gap + diameter * 0.5),
+            Vec2::splat(diameter),
+        );
+        let value_rect =
+            Rect::from_min_max(Pos2::new(rect.min.x, dial.max.y + gap * 0.5), rect.max);
+
         interact(ui, &mut response, &mut self.control, DragGeometry::knob());
+        let editing =
+            self.show_value && value_entry(ui, &mut response, &mut self.control, value_rect);
         if response.hovered() || response.dragged() {
-            ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeVertical);
+            let over_value = response.hover_pos().is_some_and(|p| value_rect.contains(p));
+            ui.ctx().set_cursor_icon(if over_value && self.show_value {
+                egui::CursorIcon::Text
+            } else {
+                egui::CursorIcon::ResizeVertical
+            });
         }
 
         if ui.is_rect_visible(rect) {
-            let dial = Rect::from_center_size(
-                Pos2::new(rect.center().x, rect.min.y + label_h + gap + diameter * 0.5),
-                Vec2::splat(diameter),
-            );
             let painter = ui.painter();
             if self.show_label {
                 painter.text(
@@ -188,7 +198,7 @@ impl<C: Control> Widget for Knob<C> {
                 &theme,
                 response.hovered() || response.dragged(),
             );
-            if self.show_value {
+            if self.show_value && !editing {
                 painter.text(
                     Pos2::new(rect.center().x, dial.max.y + gap),
                     Align2::CENTER_TOP,

@@ -9,7 +9,7 @@ use std::ops::RangeInclusive;
 use egui::{Align2, FontId, Pos2, Rect, Response, Sense, Stroke, Ui, Vec2, Widget};
 use nice_plug::prelude::{Param, ParamSetter};
 
-use crate::control::{interact, Control, DragGeometry, ParamControl, ValueControl};
+use crate::control::{interact, value_entry, Control, DragGeometry, ParamControl, ValueControl};
 use crate::theme::{lighten, Theme, BODY_TEXT_PT, SMALL_TEXT_PT};
 
 /// Direction of a [`Slider`].
@@ -165,6 +165,19 @@ impl<C: Control> Widget for Slider<C> {
             }
         };
         interact(ui, &mut response, &mut self.control, geometry);
+        let value_rect = if vertical {
+            Rect::from_min_max(Pos2::new(rect.min.x, track.max.y + gap * 0.5), rect.max)
+        } else {
+            Rect::from_min_max(
+                Pos2::new(rect.max.x - rect.width() * 0.4, rect.min.y),
+                rect.max,
+            )
+            .shrink2(Vec2::new(
+                2.0,
+                (rect.height() - body_h * 1.3).max(0.0) * 0.5,
+            ))
+        };
+        let editing = value_entry(ui, &mut response, &mut self.control, value_rect);
         if response.hovered() || response.dragged() {
             ui.ctx().set_cursor_icon(if vertical {
                 egui::CursorIcon::ResizeVertical
@@ -211,13 +224,15 @@ impl<C: Control> Widget for Slider<C> {
                     small_font,
                     theme.text_dim,
                 );
-                painter.text(
-                    Pos2::new(rect.center().x, rect.max.y),
-                    Align2::CENTER_BOTTOM,
-                    self.control.value_text(),
-                    body_font,
-                    theme.text,
-                );
+                if !editing {
+                    painter.text(
+                        Pos2::new(rect.center().x, rect.max.y),
+                        Align2::CENTER_BOTTOM,
+                        self.control.value_text(),
+                        body_font,
+                        theme.text,
+                    );
+                }
             } else {
                 let pad = BODY_TEXT_PT * 0.5;
                 painter.text(
@@ -227,13 +242,15 @@ impl<C: Control> Widget for Slider<C> {
                     body_font.clone(),
                     theme.text_dim,
                 );
-                painter.text(
-                    Pos2::new(rect.max.x - pad, rect.center().y),
-                    Align2::RIGHT_CENTER,
-                    self.control.value_text(),
-                    body_font,
-                    theme.text,
-                );
+                if !editing {
+                    painter.text(
+                        Pos2::new(rect.max.x - pad, rect.center().y),
+                        Align2::RIGHT_CENTER,
+                        self.control.value_text(),
+                        body_font,
+                        theme.text,
+                    );
+                }
             }
         }
 

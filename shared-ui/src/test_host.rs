@@ -165,6 +165,16 @@ impl Harness {
         self.frame(vec![release], &mut build);
     }
 
+    pub fn key(&self, key: egui::Key) -> Event {
+        Event::Key {
+            key,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: self.modifiers,
+        }
+    }
+
     /// A single click at `pos`.
     pub fn click(&mut self, pos: Pos2, mut build: impl FnMut(&mut Ui)) {
         self.frame(vec![Self::moved(pos)], &mut build);
@@ -184,7 +194,7 @@ mod tests {
     use crate::slider::ParamSlider;
     use crate::toggle::ParamToggle;
     use nice_plug::prelude::{
-        BoolParam, Enum, EnumParam, FloatParam, FloatRange, IntParam, IntRange, ParamSetter,
+        BoolParam, Enum, EnumParam, FloatParam, FloatRange, IntParam, IntRange, Param, ParamSetter,
     };
 
     fn gain() -> FloatParam {
@@ -326,6 +336,60 @@ mod tests {
         // Half the range up on a 3-decade log scale from 100 Hz: x 10^1.5.
         let expected = 100.0 * 10f32.powf(1.5);
         assert!((v / expected - 1.0).abs() < 1e-3, "{v} vs {expected}");
+    }
+
+    #[test]
+    fn typed_value_applies_on_enter_and_cancels_on_escape() {
+        let host = MockHost::default();
+        let setter = ParamSetter::new(&host);
+        let p = gain();
+        let mut h = Harness::new();
+        let mut build = |ui: &mut Ui| ui.add(ParamKnob::for_param(&p, &setter));
+        let rect = place(&mut h, &mut build);
+        // The value text sits at the bottom of the knob.
+        let value_pos = Pos2::new(rect.center().x, rect.max.y - 4.0);
+        h.click(value_pos, |ui| {
+            build(ui);
+        });
+        assert!(host.calls().is_empty(), "opening the field changes nothing");
+        // The old text is selected, so typing replaces it; the unit is optional.
+        let typed = vec![Event::Text("-6.5 dB".into()), h.key(egui::Key::Enter)];
+        h.frame(typed, |ui| {
+            build(ui);
+        });
+        h.frame(vec![], |ui| {
+            build(ui);
+        });
+        assert!((p.value() + 6.5).abs() < 1e-4, "{}", p.value());
+        assert_eq!(
+            host.calls(),
+            vec![
+                Call::Begin,
+                Call::Set(p.unmodulated_normalized_value()),
+                Call::End
+            ]
+        );
+
+        h.wait(1.0);
+        h.click(value_pos, |ui| {
+            build(ui);
+        });
+        let typed = vec![Event::Text("12".into()), h.key(egui::Key::Escape)];
+        h.frame(typed, |ui| {
+            build(ui);
+        });
+        assert!((p.value() + 6.5).abs() < 1e-4, "Escape keeps the old value");
+
+        h.wait(1.0);
+        h.click(value_pos, |ui| {
+            build(ui);
+        });
+        let typed = vec![Event::Text("loud".into()), h.key(egui::Key::Enter)];
+        h.frame(typed, |ui| {
+            build(ui);
+        });
+        assert!((p.value() + 6.5).abs() < 1e-4, "unparsable text is ignored");
+        assert!(host.gestures_balanced());
     }
 
     #[test]
