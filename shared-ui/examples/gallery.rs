@@ -277,21 +277,28 @@ impl Gallery {
 
         let controls = Rect::from_min_max(Pos2::new(left.min.x, curve.max.y + 8.0), left.max);
         ui.scope_builder(UiBuilder::new().max_rect(controls), |ui| {
-            ui.horizontal(|ui| {
-                ui.add(ParamKnob::for_param(&p.gain, setter));
-                ui.add(ParamKnob::for_param(&p.ceiling, setter));
-                ui.add(ParamKnob::for_param(&p.release, setter));
-                ui.add(ParamKnob::for_param(&p.lookahead, setter).with_diameter(40.0));
-                ui.add(
-                    ValueKnob::new(&mut self.analyser_range, -120.0..=-30.0, "Analyser")
-                        .map(|c| c.with_unit(" dB").with_decimals(0)),
-                );
-                ui.vertical(|ui| {
-                    ui.add(ParamSlider::for_param(&p.link, setter).with_length(220.0));
-                    ui.add_space(6.0);
-                    ui.add(ParamSlider::for_param(&p.gain, setter).with_length(220.0));
+            let theme = Theme::current(ui.ctx());
+            ui.set_min_size(controls.size());
+            theme.panel_frame().show(ui, |ui| {
+                ui.set_min_size(ui.available_size());
+                ui.label(theme.caption("Limiter"));
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Min), |ui| {
+                    ui.add(ParamKnob::for_param(&p.gain, setter));
+                    ui.add(ParamKnob::for_param(&p.ceiling, setter));
+                    ui.add(ParamKnob::for_param(&p.release, setter));
+                    ui.add(ParamKnob::for_param(&p.lookahead, setter).with_diameter(40.0));
+                    ui.add(
+                        ValueKnob::new(&mut self.analyser_range, -120.0..=-30.0, "Analyser")
+                            .map(|c| c.with_unit(" dB").with_decimals(0)),
+                    );
+                    let slider_len = controls.width() * 0.25;
+                    ui.vertical(|ui| {
+                        ui.add(ParamSlider::for_param(&p.link, setter).with_length(slider_len));
+                        ui.add_space(6.0);
+                        ui.add(ParamSlider::for_param(&p.gain, setter).with_length(slider_len));
+                    });
+                    ui.add(ParamSlider::for_param(&p.ceiling, setter).vertical());
                 });
-                ui.add(ParamSlider::for_param(&p.ceiling, setter).vertical());
             });
         });
 

@@ -238,7 +238,7 @@ pub fn paint_dial(
         arc_r,
         start,
         end,
-        Stroke::new(arc_w, theme.raised),
+        Stroke::new(arc_w, theme.outline),
     ));
 
     let a_origin = normalized_to_angle(origin);

@@ -192,9 +192,9 @@ impl<C: Control> Widget for Slider<C> {
             let value = self.control.normalized();
             let origin = self.origin.unwrap_or_else(|| self.control.origin());
             let well = if hot {
-                lighten(theme.panel, 0.05)
+                lighten(theme.background, 0.04)
             } else {
-                theme.panel
+                theme.background
             };
             let corner = (track.width().min(track.height()) * 0.2).min(4.0);
             painter.rect_filled(track, corner, well);

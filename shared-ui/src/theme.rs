@@ -108,6 +108,23 @@ impl Theme {
         self.accent.gamma_multiply(alpha.clamp(0.0, 1.0))
     }
 
+    /// A frame for grouping controls into a panel: panel fill, outline, rounded corners and an
+    /// inner margin of about half a text line. Use as `theme.panel_frame().show(ui, |ui| ..)`.
+    pub fn panel_frame(&self) -> egui::Frame {
+        egui::Frame::NONE
+            .fill(self.panel)
+            .stroke(Stroke::new(1.0, self.outline))
+            .corner_radius(4.0)
+            .inner_margin(BODY_TEXT_PT * 0.6)
+    }
+
+    /// Caption text for a panel or section: small, dim, in capitals as hardware labels are.
+    pub fn caption(&self, text: &str) -> egui::RichText {
+        egui::RichText::new(text.to_uppercase())
+            .size(SMALL_TEXT_PT)
+            .color(self.text_dim)
+    }
+
     /// Install this palette as the egui style of `ctx` (all themes) and remember it for
     /// [`Theme::current`]. Call it from the editor's `build` callback, or again whenever the accent
     /// changes; it does not need to run every frame.
