@@ -18,6 +18,8 @@
 //! `cargo run -p glass-ui --example gallery -- out.png 2` renders every widget to a PNG without a
 //! window, at 2 pixels per point.
 
+#![warn(missing_docs)]
+
 pub mod axis;
 pub mod choice;
 pub mod control;
