@@ -26,7 +26,8 @@ pub struct PluginDescription {
 
 /// A CLAP binary loaded into this process (`clap_entry` initialised).
 ///
-/// The binary stays loaded while this value or any [`Plugin`] created from it lives.
+/// Once loaded, a binary stays loaded until the process exits (see [`Self::load`]); loading
+/// the same path again reuses it.
 pub struct PluginLibrary {
     entry: PluginEntry,
     path: PathBuf,
@@ -40,7 +41,8 @@ fn text(s: Option<&CStr>) -> String {
 
 impl PluginLibrary {
     /// Loads the binary at `path` (a `.clap` file or the plain shared library) and reads its
-    /// plugin factory.
+    /// plugin factory. The binary is never unloaded: threads that called into a Rust plugin
+    /// crash on exit if its code is gone.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, HostError> {
         let path = path.as_ref().to_path_buf();
         if !path.exists() {
@@ -55,6 +57,11 @@ impl PluginLibrary {
             path: path.clone(),
             reason: e.to_string(),
         })?;
+        // Never unload: Rust plugins register thread-exit destructors (pthread TSD) in every
+        // thread that calls into them, and a thread exiting after `dlclose` jumps into unmapped
+        // code. Keeping one reference alive for the process lifetime (as most hosts do) trades
+        // the spec's `deinit()` call at unload for that safety.
+        std::mem::forget(entry.clone());
         let factory = entry
             .get_plugin_factory()
             .ok_or_else(|| HostError::NoFactory(path.clone()))?;

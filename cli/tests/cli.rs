@@ -7,9 +7,10 @@ use glass::discovery::{build_dir, cdylib_path};
 use glass::param_text::split_number;
 use glass::rng::Rng;
 use glass::signal::{db_to_gain, peak, peak_index};
-use glass::{ParamInfo, PluginLibrary};
+use glass::{ParamInfo, Plugin, PluginLibrary};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 const LIMIT_LIB: &str = "glass_limit";
 const LIMIT_ID: &str = "audio.glasswork.limit";
@@ -48,20 +49,30 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn limiter_params() -> (PluginLibrary, Vec<ParamInfo>) {
-    let dir = build_dir().expect("locate the target directory");
-    let path = cdylib_path(&dir, LIMIT_LIB);
-    assert!(
-        path.exists(),
-        "{} is missing: build it first with `cargo build -p glass-limit`",
-        path.display()
-    );
-    let library = PluginLibrary::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let params = library
+/// The limiter binary, loaded once for the whole test process: unloading and reloading a
+/// Rust cdylib while other test threads use it is not safe.
+fn limiter() -> &'static PluginLibrary {
+    static LIBRARY: OnceLock<PluginLibrary> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let dir = build_dir().expect("locate the target directory");
+        let path = cdylib_path(&dir, LIMIT_LIB);
+        assert!(
+            path.exists(),
+            "{} is missing: build it first with `cargo build -p glass-limit`",
+            path.display()
+        );
+        PluginLibrary::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn limiter_plugin() -> Plugin {
+    limiter()
         .instantiate(LIMIT_ID)
         .unwrap_or_else(|e| panic!("{e}"))
-        .params();
-    (library, params)
+}
+
+fn limiter_params() -> Vec<ParamInfo> {
+    limiter_plugin().params()
 }
 
 /// The limiter parameter whose name contains `word` (case-insensitive).
@@ -139,11 +150,8 @@ fn assert_failure_mentions(output: &Output, what: &str, needles: &[&str]) {
 
 #[test]
 fn plugins_lists_the_limiter_with_its_parameters() {
-    let (mut library_plugin, params) = {
-        let (library, params) = limiter_params();
-        let plugin = library.instantiate(LIMIT_ID).expect("instantiate");
-        (plugin, params)
-    };
+    let mut plugin = limiter_plugin();
+    let params = plugin.params();
     let output = glass(&["plugins"]);
     assert_success(&output, "glass plugins");
     let stdout = text(&output.stdout);
@@ -159,9 +167,7 @@ fn plugins_lists_the_limiter_with_its_parameters() {
         // Range and default as the plugin formats them (the table moves a shared unit into
         // its own column).
         for value in [p.min, p.max, p.default] {
-            let shown = library_plugin
-                .value_to_text(p.id, value)
-                .expect("value_to_text");
+            let shown = plugin.value_to_text(p.id, value).expect("value_to_text");
             let number = match split_number(&shown) {
                 Some((_, unit)) if !unit.is_empty() => shown.trim().trim_end_matches(unit).trim(),
                 _ => shown.trim(),
@@ -177,17 +183,31 @@ fn plugins_lists_the_limiter_with_its_parameters() {
 
 #[test]
 fn render_at_plus_12_db_input_stays_below_the_ceiling() {
-    let (_library, params) = limiter_params();
-    let gain = param_named(&params, "input").name.clone();
+    let params = limiter_params();
+    let gain = param_named(&params, "gain").name.clone();
     let ceiling = param_named(&params, "ceiling").name.clone();
     let dir = TempDir::new("ceiling");
-    let input = dir.join("noise.wav");
+    let input = dir.join("sine-then-noise.wav");
     let output = dir.join("limited.wav");
+    // Half a second of a -6 dBFS 997 Hz sine (its true peak is its sample peak within 0.01
+    // dB), then half a second of full-band noise (inter-sample peaks up to ~3 dB over).
+    let half = SAMPLE_RATE as usize / 2;
     let mut rng = Rng::new(21);
-    let noise: Vec<Vec<f32>> = (0..2)
-        .map(|_| (0..SAMPLE_RATE).map(|_| rng.noise() * 0.7).collect())
+    let signal: Vec<Vec<f32>> = (0..2)
+        .map(|_| {
+            (0..2 * half)
+                .map(|i| {
+                    if i < half {
+                        let phase = std::f64::consts::TAU * 997.0 * i as f64;
+                        (0.5 * (phase / f64::from(SAMPLE_RATE)).sin()) as f32
+                    } else {
+                        rng.noise() * 0.7
+                    }
+                })
+                .collect()
+        })
         .collect();
-    write_wav(&input, &noise);
+    write_wav(&input, &signal);
     let ceiling_db = -1.0;
     let result = glass(&[
         "render",
@@ -205,22 +225,26 @@ fn render_at_plus_12_db_input_stays_below_the_ceiling() {
     assert_success(&result, "glass render at +12 dB");
     let (spec, rendered) = read_wav(&output);
     assert_eq!(spec.sample_rate, SAMPLE_RATE);
-    assert!(
-        rendered[0].len() >= noise[0].len(),
-        "output shorter than input"
-    );
     let limit = db_to_gain(ceiling_db) as f32;
     for (c, channel) in rendered.iter().enumerate() {
+        assert!(
+            channel.len() >= 2 * half,
+            "channel {c} shorter than the input"
+        );
         let top = peak(channel);
         assert!(
             top <= limit,
             "channel {c} peaks at {top} ({:.3} dBFS), above the {ceiling_db} dB ceiling",
             20.0 * f64::from(top).log10()
         );
-        // +12 dB on 0.7-peak noise drives the limiter hard: it must actually reach the ceiling.
+        // +12 dB takes the sine to +6 dBFS: once the attack is over the limiter must hold it
+        // at the ceiling, which shows the gain was applied and the ceiling is not undershot.
+        let settled = peak(&channel[half / 5..half]);
         assert!(
-            top > db_to_gain(ceiling_db - 1.0) as f32,
-            "channel {c} peaks at {top}: the input gain was not applied"
+            settled > db_to_gain(ceiling_db - 0.1) as f32,
+            "channel {c}: the limited sine peaks at {settled} ({:.3} dBFS), expected within \
+             0.1 dB of the {ceiling_db} dB ceiling",
+            20.0 * f64::from(settled).log10()
         );
     }
 }
@@ -263,7 +287,7 @@ fn render_compensates_latency_to_the_sample() {
 
 #[test]
 fn render_reports_bad_arguments_and_writes_nothing() {
-    let (_library, params) = limiter_params();
+    let params = limiter_params();
     let ceiling = param_named(&params, "ceiling").name.clone();
     let dir = TempDir::new("errors");
     let input = dir.join("in.wav");
