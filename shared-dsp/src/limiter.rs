@@ -222,6 +222,17 @@ impl MovingAverage {
         self.sum = value as f64 * self.len as f64;
     }
 
+    /// Copies another stage's state without allocating (both were prepared
+    /// with the same capacity; a mismatch copies what fits).
+    fn copy_from(&mut self, other: &Self) {
+        let n = self.ring.len().min(other.ring.len());
+        self.ring[..n].copy_from_slice(&other.ring[..n]);
+        self.pos = other.pos & self.mask;
+        self.len = other.len.min(self.mask);
+        self.inv_len = 1.0 / self.len as f64;
+        self.sum = other.sum;
+    }
+
     /// Change the window length, recomputing the sum from the history.
     fn set_len(&mut self, len: usize) {
         let len = len.clamp(1, self.mask);
@@ -274,6 +285,17 @@ impl SlidingMin {
             now: 0,
             len: 1,
         }
+    }
+
+    /// Copies another filter's state without allocating (same capacity).
+    fn copy_from(&mut self, other: &Self) {
+        let n = self.values.len().min(other.values.len());
+        self.values[..n].copy_from_slice(&other.values[..n]);
+        self.stamps[..n].copy_from_slice(&other.stamps[..n]);
+        self.head = other.head;
+        self.tail = other.tail;
+        self.now = other.now;
+        self.len = other.len.min(self.mask as u64 - 1);
     }
 
     fn reset(&mut self, len: usize) {
@@ -597,9 +619,9 @@ impl Limiter {
             // is the minimum), so the others continue from a copy of it.
             if let Some((first, rest)) = self.channels.split_first_mut() {
                 for ch in rest {
-                    ch.hold.clone_from(&first.hold);
-                    ch.avg1.clone_from(&first.avg1);
-                    ch.avg2.clone_from(&first.avg2);
+                    ch.hold.copy_from(&first.hold);
+                    ch.avg1.copy_from(&first.avg1);
+                    ch.avg2.copy_from(&first.avg2);
                     ch.release = first.release;
                     ch.baseline = first.baseline;
                     ch.since_attack = first.since_attack;
@@ -747,6 +769,34 @@ mod tests {
             s = e;
         }
         out
+    }
+
+    #[test]
+    fn unlinking_keeps_the_ceiling_and_matches_the_linked_state() {
+        // Linked processing runs one gain path; unlinking mid-stream must
+        // hand every channel a valid state (no overshoot right after).
+        let mut lim = Limiter::new();
+        lim.set_params(&LimiterParams {
+            input_gain_db: 12.0,
+            ..LimiterParams::default()
+        });
+        lim.prepare(48_000.0, 512, 2);
+        let x: Vec<f32> = (0..9600).map(|i| (i as f32 * 0.05).sin()).collect();
+        let mut out = run(&mut lim, &[x.clone(), x.clone()], 256);
+        lim.set_params(&LimiterParams {
+            input_gain_db: 12.0,
+            stereo_link: 0.0,
+            ..LimiterParams::default()
+        });
+        out = run(
+            &mut lim,
+            &out.iter().map(|_| x.clone()).collect::<Vec<_>>(),
+            256,
+        );
+        let ceiling = db_to_gain(-1.0);
+        for ch in &out {
+            assert!(ch.iter().all(|v| v.abs() <= ceiling));
+        }
     }
 
     #[test]
