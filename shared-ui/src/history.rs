@@ -245,20 +245,12 @@ impl<'a, const N: usize> HistoryGraph<'a, N> {
         for t in &self.traces {
             let reduction = t.style == TraceStyle::Reduction;
             let values = column_maxima(self.buffer, t.lane, columns, reduction);
-            let y_of = |v: f32| {
-                if reduction {
-                    // Same dB-per-point scale as the level axis, measured down from the top.
-                    let pt_per_db = plot.height() / self.axis.span_db();
-                    (plot.min.y + v * pt_per_db).min(plot.max.y)
-                } else {
-                    self.axis.db_to_y_clamped(v, plot.y_range())
-                }
-            };
+            let y_of = |v: f32| trace_y(v, reduction, &self.axis, plot.y_range());
             let base = if reduction { plot.min.y } else { plot.max.y };
             let points: Vec<(f32, Option<f32>)> = values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (plot.min.x + (i as f32 + 0.5) * col_w, v.map(y_of)))
+                .map(|(i, v)| (plot.min.x + (i as f32 + 0.5) * col_w, v.and_then(y_of)))
                 .collect();
             if t.style != TraceStyle::Line {
                 let alpha = if reduction { 0.55 } else { 0.3 };
@@ -298,6 +290,19 @@ impl<const N: usize> Widget for HistoryGraph<'_, N> {
             self.paint(ui.painter(), rect, &theme);
         }
         response
+    }
+}
+
+/// Screen y of one trace value across the plot's vertical range `y`, or `None` where nothing
+/// should be drawn: levels below the axis (silence would otherwise run along the bottom edge)
+/// and gain reduction under 0.01 dB (idle reduction would run along the top edge). Reduction is
+/// a magnitude in dB measured down from the top at the level axis's dB-per-point scale.
+pub fn trace_y(value: f32, reduction: bool, axis: &DbAxis, y: egui::Rangef) -> Option<f32> {
+    if reduction {
+        let gr = value.abs();
+        (gr >= 0.01).then(|| (y.min + gr * y.span() / axis.span_db()).min(y.max))
+    } else {
+        (value >= axis.min_db).then(|| axis.db_to_y_clamped(value, y))
     }
 }
 
@@ -443,6 +448,30 @@ mod tests {
             vec![None],
             "lane out of range"
         );
+    }
+
+    #[test]
+    fn trace_positions_and_hidden_values() {
+        let axis = DbAxis::new(-48.0, 0.0);
+        let y = egui::Rangef::new(0.0, 480.0);
+        // 10 points per dB.
+        assert_eq!(trace_y(-12.0, false, &axis, y), Some(120.0));
+        assert_eq!(
+            trace_y(3.0, false, &axis, y),
+            Some(0.0),
+            "over the top clamps"
+        );
+        assert_eq!(
+            trace_y(-60.0, false, &axis, y),
+            None,
+            "below the axis: hidden"
+        );
+        assert_eq!(trace_y(crate::SILENCE_DB, false, &axis, y), None);
+        // Reduction hangs from the top at the same scale, either sign.
+        assert_eq!(trace_y(6.0, true, &axis, y), Some(60.0));
+        assert_eq!(trace_y(-6.0, true, &axis, y), Some(60.0));
+        assert_eq!(trace_y(0.0, true, &axis, y), None, "no reduction: hidden");
+        assert_eq!(trace_y(100.0, true, &axis, y), Some(480.0));
     }
 
     #[test]
