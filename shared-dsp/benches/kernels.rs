@@ -85,5 +85,37 @@ fn bench_limiter(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_limiter);
+fn bench_detector(c: &mut Criterion) {
+    use glass_dsp::oversampler::PolyphaseUpsampler;
+    use glass_dsp::true_peak::{true_peak_design, TruePeakDetector};
+    let (l, _) = programme();
+    let mut group = c.benchmark_group("true_peak_48k_mono_1s");
+    group.throughput(Throughput::Elements(l.len() as u64));
+    for factor in [4usize, 8] {
+        let mut det = TruePeakDetector::new(factor);
+        det.set_refine_threshold(0.5);
+        group.bench_function(format!("detector_{factor}x"), |b| {
+            b.iter(|| {
+                let mut m = 0.0f32;
+                for &x in &l {
+                    m = m.max(det.process(x));
+                }
+                black_box(m)
+            })
+        });
+        let mut up = PolyphaseUpsampler::new(factor, true_peak_design());
+        let mut out = [0.0f32; 16];
+        group.bench_function(format!("interpolator_{factor}x"), |b| {
+            b.iter(|| {
+                for &x in &l {
+                    up.process_sample(x, &mut out);
+                }
+                black_box(out[1])
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_limiter, bench_detector);
 criterion_main!(benches);

@@ -373,7 +373,10 @@ struct Channel {
     avg1: MovingAverage,
     avg2: MovingAverage,
     dither: Ditherer,
-    required: f32,
+    /// Required gain of the current control segment, per sample.
+    required: [f32; CONTROL_BLOCK],
+    /// Gain to apply in the current control segment, per sample.
+    gains: [f32; CONTROL_BLOCK],
 }
 
 impl Channel {
@@ -490,7 +493,8 @@ impl Limiter {
                 avg1: MovingAverage::with_capacity(max_window),
                 avg2: MovingAverage::with_capacity(max_window),
                 dither: Ditherer::new(0x1234_5678 ^ (c as u32).wrapping_mul(0x9e37_79b9)),
-                required: 1.0,
+                required: [1.0; CONTROL_BLOCK],
+                gains: [1.0; CONTROL_BLOCK],
             })
             .collect();
         self.gain_delay = Delay::with_capacity(max_latency);
@@ -524,7 +528,8 @@ impl Limiter {
             ch.avg2.reset(w2, 1.0);
             ch.dither.reset();
             ch.dither.set(self.active.dither, self.active.noise_shaping);
-            ch.required = 1.0;
+            ch.required = [1.0; CONTROL_BLOCK];
+            ch.gains = [1.0; CONTROL_BLOCK];
         }
         self.gain_delay.reset();
         self.gain_in.reset(db_to_gain(self.active.input_gain_db));
@@ -668,81 +673,117 @@ impl Limiter {
         }
     }
 
+    /// One control segment (at most [`CONTROL_BLOCK`] samples), in stages:
+    /// ramps, detection, gain path, output. Each stage is a tight loop over
+    /// the segment; interleaving them per sample chained every stage's
+    /// latency into one long dependency per sample.
     fn run(&mut self, channels: &mut [&mut [f32]], nch: usize, start: usize, n: usize) {
+        const B: usize = CONTROL_BLOCK;
+        let n = n.min(B);
         let c = self.coefs;
         let latency = c.latency;
         let det_lat = self.detector_latency;
-        for i in start..start + n {
-            let g_in = self.gain_in.next();
-            let g_in_del = self.gain_delay.process(g_in, latency);
-            let bypass = self.bypass_mix.next();
-            let delta = self.delta_mix.next();
 
-            // Detection and required gain per channel.
-            let mut linked = 1.0f32;
-            for (ch, buf) in self.channels.iter_mut().zip(channels.iter()).take(nch) {
-                let x = buf[i];
-                let x = if x.is_finite() { x } else { 0.0 };
-                let xg = x * g_in;
-                self.meter.input_peak = self.meter.input_peak.max(xg.abs());
-                let peak = if c.true_peak {
-                    // Idle detectors only keep their history, so switching
-                    // factors never starts from an empty filter.
-                    let mut p = 0.0;
-                    for (k, d) in ch.detectors.iter_mut().enumerate() {
-                        if k == c.detector {
-                            p = d.process(xg);
-                        } else {
-                            d.push(xg);
+        // Ramps shared by every channel.
+        let mut g_in = [0.0f32; B];
+        let mut g_in_del = [0.0f32; B];
+        let mut bypass = [0.0f32; B];
+        let mut delta = [0.0f32; B];
+        for i in 0..n {
+            g_in[i] = self.gain_in.next();
+            g_in_del[i] = self.gain_delay.process(g_in[i], latency);
+            bypass[i] = self.bypass_mix.next();
+            delta[i] = self.delta_mix.next();
+        }
+
+        // Detection: required gain per channel and sample.
+        let mut linked = [1.0f32; B];
+        let mut input_peak = self.meter.input_peak;
+        for (ch, buf) in self.channels.iter_mut().zip(channels.iter()).take(nch) {
+            let xs = &buf[start..start + n];
+            let mut xg = [0.0f32; B];
+            for i in 0..n {
+                let x = if xs[i].is_finite() { xs[i] } else { 0.0 };
+                xg[i] = x * g_in[i];
+                input_peak = input_peak.max(xg[i].abs());
+            }
+            let peaks = &mut ch.required;
+            if c.true_peak {
+                for (k, d) in ch.detectors.iter_mut().enumerate() {
+                    if k == c.detector {
+                        d.process_block(&xg[..n], &mut peaks[..n]);
+                    } else {
+                        // Idle detectors only keep their history, so
+                        // switching factors never starts from an empty filter.
+                        for &v in &xg[..n] {
+                            d.push(v);
                         }
                     }
-                    p
-                } else {
-                    ch.sample_peak.process(xg.abs(), det_lat)
-                };
+                }
+            } else {
+                for i in 0..n {
+                    peaks[i] = ch.sample_peak.process(xg[i].abs(), det_lat);
+                }
+            }
+            for i in 0..n {
+                let peak = peaks[i];
                 let req = if peak > c.ceiling {
                     c.ceiling / peak
                 } else {
                     1.0
                 };
-                ch.required = req;
-                linked = linked.min(req);
-            }
-
-            // Fully linked (the default): one gain path serves every channel.
-            let linked_gain = if c.link >= 1.0 {
-                self.channels
-                    .first_mut()
-                    .map_or(1.0, |ch| ch.gain(linked, &c))
-            } else {
-                1.0
-            };
-            for (ch, buf) in self.channels.iter_mut().zip(channels.iter_mut()).take(nch) {
-                let g = if c.link >= 1.0 {
-                    linked_gain
-                } else {
-                    // Geometric blend towards the linked gain: never above
-                    // the channel's own requirement, equal to it at link 0.
-                    let mut req = ch.required;
-                    if c.link > 0.0 && linked < req {
-                        req *= (linked / req).powf(c.link);
-                    }
-                    ch.gain(req, &c)
-                };
-                self.meter.min_gain = self.meter.min_gain.min(g);
-
-                let x = buf[i];
-                let x = if x.is_finite() { x } else { 0.0 };
-                let dry = ch.audio.process(x, latency);
-                let wet_in = dry * g_in_del;
-                let limited = wet_in * g;
-                let mut y = limited + delta * ((wet_in - limited) - limited);
-                y = ch.dither.process(y);
-                let out = y + bypass * (dry - y);
-                self.meter.output_peak = self.meter.output_peak.max(out.abs());
-                buf[i] = out;
+                peaks[i] = req;
+                linked[i] = linked[i].min(req);
             }
         }
+        self.meter.input_peak = input_peak;
+
+        // Gain path. Fully linked (the default): one path serves every
+        // channel, and its result is copied.
+        if c.link >= 1.0 {
+            if let Some((first, rest)) = self.channels.split_first_mut() {
+                for (i, &l) in linked[..n].iter().enumerate() {
+                    first.gains[i] = first.gain(l, &c);
+                }
+                for ch in rest {
+                    ch.gains[..n].copy_from_slice(&first.gains[..n]);
+                }
+            }
+        } else {
+            for ch in self.channels.iter_mut().take(nch) {
+                for (i, &l) in linked[..n].iter().enumerate() {
+                    // Geometric blend towards the linked gain: never above
+                    // the channel's own requirement, equal to it at link 0.
+                    let mut req = ch.required[i];
+                    if c.link > 0.0 && l < req {
+                        req *= (l / req).powf(c.link);
+                    }
+                    ch.gains[i] = ch.gain(req, &c);
+                }
+            }
+        }
+
+        // Output.
+        let mut min_gain = self.meter.min_gain;
+        let mut output_peak = self.meter.output_peak;
+        for (ch, buf) in self.channels.iter_mut().zip(channels.iter_mut()).take(nch) {
+            let ys = &mut buf[start..start + n];
+            for i in 0..n {
+                let g = ch.gains[i];
+                min_gain = min_gain.min(g);
+                let x = if ys[i].is_finite() { ys[i] } else { 0.0 };
+                let dry = ch.audio.process(x, latency);
+                let wet_in = dry * g_in_del[i];
+                let limited = wet_in * g;
+                let mut y = limited + delta[i] * ((wet_in - limited) - limited);
+                y = ch.dither.process(y);
+                let out = y + bypass[i] * (dry - y);
+                output_peak = output_peak.max(out.abs());
+                ys[i] = out;
+            }
+        }
+        self.meter.min_gain = min_gain;
+        self.meter.output_peak = output_peak;
     }
 }
 

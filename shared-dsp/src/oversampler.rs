@@ -102,24 +102,109 @@ pub struct PolyphaseUpsampler {
     /// accumulate side by side in one vector register per four phases, with
     /// no horizontal sums.
     coefs: Vec<f32>,
-    /// History, written twice so the newest `branch_len` samples are always
-    /// one contiguous slice (no modulo in the inner loop).
+    /// History with each sample repeated `factor` times, written twice so
+    /// the newest `branch_len` samples are always one contiguous slice (no
+    /// modulo in the inner loop).
     history: Vec<f32>,
     pos: usize,
     delay: usize,
+    /// Run the AVX2/FMA build of the inner loop.
+    wide: bool,
 }
 
-/// All `F` phases at once over the history slice.
-#[inline(always)]
-fn interpolate<const F: usize>(hist: &[f32], coefs: &[f32], out: &mut [f32]) {
-    let mut acc = [0.0f32; F];
-    for (h, c) in hist.iter().zip(coefs.chunks_exact(F)) {
-        for p in 0..F {
-            acc[p] += h * c[p];
+/// Consumer of one step's interpolated phases, run inside the same compiled
+/// function as the interpolation so the values stay in registers (a
+/// separate call would pass them through memory, and reading them back as
+/// overlapping vectors stalls store-to-load forwarding).
+pub trait PhaseSink {
+    /// What the sink returns.
+    type Output;
+    /// Receives the `F` phases of one input sample, oldest first.
+    fn accept<const F: usize>(self, phases: &[f32; F]) -> Self::Output;
+}
+
+/// Stores the phases into a slice.
+struct CopyTo<'a>(&'a mut [f32]);
+
+impl PhaseSink for CopyTo<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn accept<const F: usize>(self, phases: &[f32; F]) {
+        for (o, v) in self.0.iter_mut().zip(phases) {
+            *o = *v;
         }
     }
-    for (o, a) in out.iter_mut().zip(acc) {
-        *o = a;
+}
+
+/// Interpolates all `F` phases and hands them to `sink`.
+#[inline(always)]
+fn interpolate_into<const F: usize, S: PhaseSink>(
+    hist: &[f32],
+    coefs: &[f32],
+    sink: S,
+) -> S::Output {
+    let mut out = [0.0f32; F];
+    interpolate::<F>(hist, coefs, &mut out);
+    sink.accept::<F>(&out)
+}
+
+/// [`interpolate_into`] compiled for AVX2 + FMA (8-lane fused multiply-adds).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA (checked once in
+/// [`PolyphaseUpsampler::new`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn interpolate_into_avx2<const F: usize, S: PhaseSink>(
+    hist: &[f32],
+    coefs: &[f32],
+    sink: S,
+) -> S::Output {
+    interpolate_into::<F, S>(hist, coefs, sink)
+}
+
+/// All `F` phases at once: `rep` is the history with every sample repeated
+/// `F` times (`rep[k·F + p] = x[k]`), laid out like `coefs`, so the filter
+/// is one element-wise multiply-add over two contiguous arrays. The scalar
+/// reference, and what runs where AVX2 is missing.
+///
+/// The 32-lane accumulator (four AVX registers) keeps four independent
+/// multiply-add chains in flight; a single running sum per phase would
+/// make each multiply-add wait for the previous one, and that latency,
+/// not the arithmetic, would set the speed. Lane j always holds phase
+/// j mod F because 32 is a multiple of every factor.
+#[inline(always)]
+fn interpolate<const F: usize>(rep: &[f32], coefs: &[f32], out: &mut [f32]) {
+    let mut acc = [0.0f32; 32];
+    let mut rs = rep.chunks_exact(32);
+    let mut cs = coefs.chunks_exact(32);
+    for (r, c) in (&mut rs).zip(&mut cs) {
+        for j in 0..32 {
+            acc[j] += r[j] * c[j];
+        }
+    }
+    for (j, (r, c)) in rs.remainder().iter().zip(cs.remainder()).enumerate() {
+        acc[j] += r * c;
+    }
+    for (p, o) in out.iter_mut().take(F).enumerate() {
+        let mut v = 0.0;
+        let mut k = p;
+        while k < 32 {
+            v += acc[k];
+            k += F;
+        }
+        *o = v;
+    }
+}
+
+fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -143,6 +228,7 @@ impl PolyphaseUpsampler {
                 history: vec![0.0; 2],
                 pos: 0,
                 delay: 0,
+                wide: false,
             };
         }
         let h = design.prototype(factor, factor as f64);
@@ -166,10 +252,17 @@ impl PolyphaseUpsampler {
             factor,
             branch_len: taps,
             coefs,
-            history: vec![0.0; 2 * taps],
+            history: vec![0.0; 2 * taps * factor],
             pos: 0,
             delay: design.taps / 2,
+            wide: has_avx2_fma(),
         }
+    }
+
+    /// Uses (true) or avoids (false) the AVX2/FMA inner loop; only takes
+    /// effect where the CPU has both. For comparing against the scalar path.
+    pub fn set_wide(&mut self, wide: bool) {
+        self.wide = wide && has_avx2_fma();
     }
 
     /// Oversampling factor.
@@ -194,8 +287,10 @@ impl PolyphaseUpsampler {
     #[inline]
     pub fn push(&mut self, x: f32) {
         let n = self.branch_len;
-        self.history[self.pos] = x;
-        self.history[self.pos + n] = x;
+        let f = self.factor;
+        let at = self.pos * f;
+        self.history[at..at + f].fill(x);
+        self.history[at + n * f..at + n * f + f].fill(x);
         self.pos += 1;
         if self.pos == n {
             self.pos = 0;
@@ -206,20 +301,61 @@ impl PolyphaseUpsampler {
     /// to `out` (which must hold at least `factor` values; extra is left).
     #[inline]
     pub fn process_sample(&mut self, x: f32, out: &mut [f32]) {
-        let n = self.branch_len;
-        self.push(x);
-        // The slice [pos, pos + n) is oldest→newest.
-        let hist = &self.history[self.pos..self.pos + n];
-        match self.factor {
-            2 => interpolate::<2>(hist, &self.coefs, out),
-            4 => interpolate::<4>(hist, &self.coefs, out),
-            8 => interpolate::<8>(hist, &self.coefs, out),
-            16 => interpolate::<16>(hist, &self.coefs, out),
-            _ => {
-                if let Some(o) = out.first_mut() {
-                    *o = x;
-                }
+        if self.factor == 1 {
+            if let Some(o) = out.first_mut() {
+                *o = x;
             }
+            self.push(x);
+            return;
+        }
+        self.process_with(x, CopyTo(out));
+    }
+
+    /// One step at a compile-time factor `F` (which must equal `factor()`),
+    /// without dispatch: for block loops that dispatch once and are
+    /// compiled for a wider instruction set as a whole.
+    #[inline(always)]
+    pub(crate) fn step<const F: usize, S: PhaseSink>(&mut self, x: f32, sink: S) -> S::Output {
+        let n = self.branch_len * F;
+        self.push(x);
+        let at = self.pos * F;
+        let hist = &self.history[at..at + n];
+        interpolate_into::<F, S>(hist, &self.coefs, sink)
+    }
+
+    /// Whether the AVX2/FMA inner loop is in use.
+    pub(crate) fn is_wide(&self) -> bool {
+        self.wide
+    }
+
+    /// Pushes one base-rate sample and hands its `factor` interpolated
+    /// samples to `sink` (for factor 1, the sample itself). Realtime-safe.
+    #[inline]
+    pub fn process_with<S: PhaseSink>(&mut self, x: f32, sink: S) -> S::Output {
+        let f = self.factor;
+        let n = self.branch_len * f;
+        self.push(x);
+        // The slice [pos·f, pos·f + n) is oldest→newest.
+        let at = self.pos * f;
+        let hist = &self.history[at..at + n];
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            // SAFETY: `wide` is only set when the CPU reports AVX2 and FMA.
+            unsafe {
+                return match self.factor {
+                    2 => interpolate_into_avx2::<2, S>(hist, &self.coefs, sink),
+                    4 => interpolate_into_avx2::<4, S>(hist, &self.coefs, sink),
+                    8 => interpolate_into_avx2::<8, S>(hist, &self.coefs, sink),
+                    _ => interpolate_into_avx2::<16, S>(hist, &self.coefs, sink),
+                };
+            }
+        }
+        match self.factor {
+            1 => sink.accept::<1>(&[x]),
+            2 => interpolate_into::<2, S>(hist, &self.coefs, sink),
+            4 => interpolate_into::<4, S>(hist, &self.coefs, sink),
+            8 => interpolate_into::<8, S>(hist, &self.coefs, sink),
+            _ => interpolate_into::<16, S>(hist, &self.coefs, sink),
         }
     }
 
@@ -481,6 +617,27 @@ mod tests {
                 }
             }
             assert!(20.0 * worst.log10() < -80.0, "factor {factor}: {worst}");
+        }
+    }
+
+    #[test]
+    fn wide_and_scalar_paths_agree() {
+        // The AVX2/FMA loop fuses multiply-adds (one rounding instead of
+        // two), so the paths may differ in the last bits only.
+        for factor in [2usize, 4, 8, 16] {
+            let mut a = PolyphaseUpsampler::new(factor, OversamplerDesign::default());
+            let mut b = a.clone();
+            a.set_wide(true);
+            b.set_wide(false);
+            let (mut oa, mut ob) = (vec![0.0f32; factor], vec![0.0f32; factor]);
+            for n in 0..3000 {
+                let x = ((n * 7919) % 1013) as f32 / 506.0 - 1.0;
+                a.process_sample(x, &mut oa);
+                b.process_sample(x, &mut ob);
+                for (p, q) in oa.iter().zip(&ob) {
+                    assert!((p - q).abs() < 1e-5, "factor {factor}: {p} vs {q}");
+                }
+            }
         }
     }
 
