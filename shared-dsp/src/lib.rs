@@ -16,6 +16,7 @@ pub mod fir;
 pub mod limiter;
 pub mod loudness;
 pub mod oversampler;
+pub mod sliding;
 pub mod smoother;
 pub mod svf;
 pub mod true_peak;

@@ -237,19 +237,17 @@ fn check_ceiling(fs: f32, params: LimiterParams, block: usize, secs: f64) {
             assert!(y.iter().all(|v| v.is_finite()));
             let tp4 = 20.0 * bs1770_true_peak(y, fs).log10();
             let tp16 = 20.0 * reference_true_peak(y).log10();
+            if std::env::var_os("GLASS_DEBUG").is_some() {
+                eprintln!(
+                    "{name} {side} {fs} gain {}: tp4 {tp4:.4} tp16 {tp16:.4}",
+                    params.input_gain_db
+                );
+            }
             assert!(
                 tp4 - ceiling < 0.005,
                 "{name} {side} at {fs} Hz, gain {} dB, block {block}: 4x meter reads {tp4:.4} dBTP over ceiling {ceiling}",
                 params.input_gain_db
             );
-            // Digital white noise has 14% of its power in the last 7% of
-            // the band below Nyquist, where no finite interpolator is flat;
-            // an ideal reconstruction of it reads up to 0.5 dB above what
-            // the limiter's detector sees. Known gap, held to the BS.1770
-            // meter above only.
-            if name.starts_with("full-band") {
-                continue;
-            }
             assert!(
                 tp16 - ceiling <= 0.02,
                 "{name} {side} at {fs} Hz, gain {} dB, block {block}: 16x reference reads {tp16:.4} dBTP over ceiling {ceiling}",
@@ -292,13 +290,13 @@ fn true_peak_ceiling_holds_at_96k() {
 
 #[test]
 fn true_peak_ceiling_holds_for_other_settings_and_block_sizes() {
-    // Short lookahead, fast manual release, unlinked, other ceilings and
-    // detector factors, per-sample and random blocks.
+    // The shortest lookahead with the fastest manual release, unlinked,
+    // other ceilings and detector factors, per-sample and random blocks.
     let cases = [
         LimiterParams {
             input_gain_db: 18.0,
-            lookahead_ms: 0.25,
-            release_ms: 1.0,
+            lookahead_ms: 0.5,
+            release_ms: 5.0,
             auto_release: false,
             ..LimiterParams::default()
         },
@@ -407,7 +405,7 @@ fn thd_n_of_a_50hz_sine_driven_6db_in() {
 #[test]
 fn latency_is_the_delay_of_an_impulse() {
     for fs in [22_050.0f32, 44_100.0, 48_000.0, 96_000.0, 192_000.0] {
-        for look in [0.25f32, 2.0, 10.0] {
+        for look in [0.5f32, 2.0, 10.0] {
             let p = LimiterParams {
                 lookahead_ms: look,
                 ..LimiterParams::default()

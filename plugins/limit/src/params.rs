@@ -111,13 +111,13 @@ pub struct LimitParams {
     /// Output ceiling, −30..0 dBTP.
     #[id = "ceiling"]
     pub ceiling: FloatParam,
-    /// Release, 1..2000 ms.
+    /// Release, 5..2000 ms.
     #[id = "release"]
     pub release: FloatParam,
     /// Program-dependent release.
     #[id = "auto_release"]
     pub auto_release: BoolParam,
-    /// Lookahead, 0.25..10 ms (changes latency).
+    /// Lookahead, 0.5..10 ms (changes latency).
     #[id = "lookahead"]
     pub lookahead: FloatParam,
     /// Stereo link, 0..100 %.
@@ -155,9 +155,19 @@ impl Default for LimitParams {
         Self {
             input_gain: db_param("Gain", d.input_gain_db, -24.0, 36.0, " dB"),
             ceiling: db_param("Ceiling", d.ceiling_db, -30.0, 0.0, " dBTP"),
-            release: ms_param("Release", d.release_ms, 1.0, 2000.0),
+            release: ms_param(
+                "Release",
+                d.release_ms,
+                glass_dsp::limiter::MIN_RELEASE_MS,
+                2000.0,
+            ),
             auto_release: BoolParam::new("Auto Release", d.auto_release),
-            lookahead: ms_param("Lookahead", d.lookahead_ms, 0.25, 10.0),
+            lookahead: ms_param(
+                "Lookahead",
+                d.lookahead_ms,
+                glass_dsp::limiter::MIN_LOOKAHEAD_MS,
+                glass_dsp::limiter::MAX_LOOKAHEAD_MS,
+            ),
             link: FloatParam::new(
                 "Stereo Link",
                 d.stereo_link * 100.0,
