@@ -4,42 +4,18 @@
 //! cargo run -p glass-ui --example gallery -- [out.png] [pixels_per_point] [width_pt] [height_pt]
 //! ```
 //!
-//! egui's own tessellator produces the triangles (with its anti-aliasing feather), and a small
-//! software rasteriser fills them, so what you see is what an egui backend would draw, minus
-//! sub-pixel text hinting.
+//! The picture comes from [`glass_ui::snapshot`].
 
-use std::collections::HashMap;
 use std::f32::consts::PI;
 use std::io::Write;
 
-use egui::epaint::{ClippedPrimitive, ImageData, Mesh, Primitive, TextureId};
-use egui::{Color32, Context, Pos2, RawInput, Rect, Ui, UiBuilder, Vec2};
+use egui::{Pos2, Rect, Ui, UiBuilder, Vec2};
 use glass_ui::{
-    accent, CurveNode, GrMeter, GrMeterState, HistoryBuffer, HistoryGraph, LevelMeter,
+    accent, snapshot, CurveNode, GrMeter, GrMeterState, HistoryBuffer, HistoryGraph, LevelMeter,
     LevelMeterState, ParamChoice, ParamKnob, ParamSlider, ParamToggle, ResponsePlot, Spectrum,
     StereoReading, Theme, Trace, TraceStyle, ValueKnob,
 };
-use nice_plug::prelude::{
-    BoolParam, Enum, EnumParam, FloatParam, FloatRange, GuiContextInner, ParamPtr, ParamSetter,
-    PluginApi, PluginState,
-};
-
-/// A host that accepts every gesture and changes nothing (the gallery is a still picture).
-struct StillHost;
-
-impl GuiContextInner for StillHost {
-    fn plugin_api(&self) -> PluginApi {
-        PluginApi::Clap
-    }
-    unsafe fn raw_begin_set_parameter(&self, _param: ParamPtr) {}
-    unsafe fn raw_set_parameter_normalized(&self, _param: ParamPtr, _normalized: f32) {}
-    unsafe fn raw_end_set_parameter(&self, _param: ParamPtr) {}
-    fn get_state(&self) -> PluginState {
-        panic!("the gallery never reads plugin state")
-    }
-    fn set_state(&self, _state: PluginState) {}
-    fn request_restart(&self) {}
-}
+use nice_plug::prelude::{BoolParam, Enum, EnumParam, FloatParam, FloatRange, ParamSetter};
 
 #[derive(Enum, Debug, PartialEq, Clone, Copy)]
 enum Style {
@@ -323,182 +299,6 @@ impl Gallery {
     }
 }
 
-/// Premultiplied RGBA canvas in gamma space, the space egui blends in.
-struct Canvas {
-    w: usize,
-    h: usize,
-    px: Vec<[f32; 4]>,
-}
-
-struct Texture {
-    size: [usize; 2],
-    pixels: Vec<Color32>,
-}
-
-impl Texture {
-    fn sample(&self, uv: Pos2) -> [f32; 4] {
-        let [w, h] = self.size;
-        let x = (uv.x * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
-        let y = (uv.y * h as f32 - 0.5).clamp(0.0, (h - 1) as f32);
-        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-        let (tx, ty) = (x - x0 as f32, y - y0 as f32);
-        let get = |x: usize, y: usize| {
-            let c = self.pixels[y * w + x];
-            [c.r(), c.g(), c.b(), c.a()].map(|v| v as f32 / 255.0)
-        };
-        let (a, b, c, d) = (get(x0, y0), get(x1, y0), get(x0, y1), get(x1, y1));
-        std::array::from_fn(|i| {
-            let top = a[i] + (b[i] - a[i]) * tx;
-            let bottom = c[i] + (d[i] - c[i]) * tx;
-            top + (bottom - top) * ty
-        })
-    }
-}
-
-impl Canvas {
-    fn new(w: usize, h: usize) -> Self {
-        Self {
-            w,
-            h,
-            px: vec![[0.0, 0.0, 0.0, 1.0]; w * h],
-        }
-    }
-
-    fn draw(&mut self, mesh: &Mesh, clip: Rect, ppp: f32, tex: Option<&Texture>) {
-        let clip_x0 = (clip.min.x * ppp).floor().max(0.0) as usize;
-        let clip_y0 = (clip.min.y * ppp).floor().max(0.0) as usize;
-        let clip_x1 = ((clip.max.x * ppp).ceil() as usize).min(self.w);
-        let clip_y1 = ((clip.max.y * ppp).ceil() as usize).min(self.h);
-        for tri in mesh.indices.chunks_exact(3) {
-            let v = [0, 1, 2].map(|i| mesh.vertices[tri[i] as usize]);
-            let p = v.map(|v| Pos2::new(v.pos.x * ppp, v.pos.y * ppp));
-            let area = (p[1] - p[0]).x * (p[2] - p[0]).y - (p[1] - p[0]).y * (p[2] - p[0]).x;
-            if area.abs() < 1e-9 {
-                continue;
-            }
-            let min_x = p
-                .iter()
-                .map(|p| p.x)
-                .fold(f32::INFINITY, f32::min)
-                .floor()
-                .max(0.0) as usize;
-            let max_x = p
-                .iter()
-                .map(|p| p.x)
-                .fold(f32::NEG_INFINITY, f32::max)
-                .ceil() as usize;
-            let min_y = p
-                .iter()
-                .map(|p| p.y)
-                .fold(f32::INFINITY, f32::min)
-                .floor()
-                .max(0.0) as usize;
-            let max_y = p
-                .iter()
-                .map(|p| p.y)
-                .fold(f32::NEG_INFINITY, f32::max)
-                .ceil() as usize;
-            for y in min_y.max(clip_y0)..max_y.min(clip_y1) {
-                for x in min_x.max(clip_x0)..max_x.min(clip_x1) {
-                    let c = Pos2::new(x as f32 + 0.5, y as f32 + 0.5);
-                    let edge = |a: Pos2, b: Pos2| (b - a).x * (c - a).y - (b - a).y * (c - a).x;
-                    let w0 = edge(p[1], p[2]) / area;
-                    let w1 = edge(p[2], p[0]) / area;
-                    let w2 = edge(p[0], p[1]) / area;
-                    if w0 < -1e-4 || w1 < -1e-4 || w2 < -1e-4 {
-                        continue;
-                    }
-                    let col = |k: usize| {
-                        let cs = v.map(|v| {
-                            [v.color.r(), v.color.g(), v.color.b(), v.color.a()][k] as f32 / 255.0
-                        });
-                        w0 * cs[0] + w1 * cs[1] + w2 * cs[2]
-                    };
-                    let mut src = [col(0), col(1), col(2), col(3)];
-                    if let Some(t) = tex {
-                        let uv = Pos2::new(
-                            w0 * v[0].uv.x + w1 * v[1].uv.x + w2 * v[2].uv.x,
-                            w0 * v[0].uv.y + w1 * v[1].uv.y + w2 * v[2].uv.y,
-                        );
-                        let s = t.sample(uv);
-                        for i in 0..4 {
-                            src[i] *= s[i];
-                        }
-                    }
-                    let dst = &mut self.px[y * self.w + x];
-                    for i in 0..4 {
-                        dst[i] = src[i] + dst[i] * (1.0 - src[3]);
-                    }
-                }
-            }
-        }
-    }
-
-    fn to_rgb(&self) -> Vec<u8> {
-        self.px
-            .iter()
-            .flat_map(|p| [p[0], p[1], p[2]].map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8))
-            .collect()
-    }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// An RGB8 PNG using stored (uncompressed) deflate blocks: larger files, no dependency.
-fn png(w: usize, h: usize, rgb: &[u8]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity((w * 3 + 1) * h);
-    for row in rgb.chunks_exact(w * 3) {
-        raw.push(0);
-        raw.extend_from_slice(row);
-    }
-    let mut z = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        z.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        z.extend_from_slice(&len.to_le_bytes());
-        z.extend_from_slice(&(!len).to_le_bytes());
-        z.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + byte as u32) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8], data: &[u8]| {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-    };
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&(w as u32).to_be_bytes());
-    ihdr.extend_from_slice(&(h as u32).to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &z);
-    chunk(b"IEND", &[]);
-    out
-}
-
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let out = args
@@ -513,65 +313,15 @@ fn main() -> std::io::Result<()> {
     };
     let ppp = arg(2, 1.0);
     let size = Vec2::new(arg(3, 1100.0), arg(4, 720.0));
-
-    let ctx = Context::default();
-    ctx.set_pixels_per_point(ppp);
-    Theme::with_accent(accent::LIMIT).apply(&ctx);
-    let host = StillHost;
-    let setter = ParamSetter::new(&host);
     let mut gallery = Gallery::new();
-
-    let mut textures: HashMap<TextureId, Texture> = HashMap::new();
-    let mut primitives: Vec<ClippedPrimitive> = Vec::new();
-    for frame in 0..3 {
-        let input = RawInput {
-            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, size)),
-            time: Some(frame as f64 / 60.0),
-            ..Default::default()
-        };
-        let output = ctx.run_ui(input, |ui| gallery.ui(ui, &setter));
-        let mut delta = output.textures_delta;
-        for (id, d) in delta
-            .set
-            .drain()
-            .flat_map(|(id, ds)| ds.into_iter().map(move |d| (id, d)))
-        {
-            let ImageData::Color(image) = d.image;
-            match d.pos {
-                None => {
-                    textures.insert(
-                        id,
-                        Texture {
-                            size: image.size,
-                            pixels: image.pixels.clone(),
-                        },
-                    );
-                }
-                Some([x0, y0]) => {
-                    if let Some(t) = textures.get_mut(&id) {
-                        for y in 0..image.size[1] {
-                            for x in 0..image.size[0] {
-                                t.pixels[(y0 + y) * t.size[0] + x0 + x] =
-                                    image.pixels[y * image.size[0] + x];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        delta.clear();
-        primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
-    }
-
-    let w = (size.x * ppp).round() as usize;
-    let h = (size.y * ppp).round() as usize;
-    let mut canvas = Canvas::new(w, h);
-    for p in &primitives {
-        if let Primitive::Mesh(mesh) = &p.primitive {
-            canvas.draw(mesh, p.clip_rect, ppp, textures.get(&mesh.texture_id));
-        }
-    }
-    std::fs::File::create(&out)?.write_all(&png(w, h, &canvas.to_rgb()))?;
-    println!("wrote {out} ({w}x{h} px)");
+    let shot = snapshot::render(
+        size,
+        ppp,
+        3,
+        |ctx| Theme::with_accent(accent::LIMIT).apply(ctx),
+        |ui, setter| gallery.ui(ui, setter),
+    );
+    std::fs::File::create(&out)?.write_all(&shot.to_png())?;
+    println!("wrote {out} ({}x{} px)", shot.width, shot.height);
     Ok(())
 }

@@ -15,8 +15,9 @@
 //! (`ui.with_layout(Layout::left_to_right(Align::Min), ..)`); `ui.horizontal` starts its rows
 //! one text line high.
 //!
-//! `cargo run -p glass-ui --example gallery -- out.png 2` renders every widget to a PNG without a
-//! window, at 2 pixels per point.
+//! [`snapshot`] renders any egui UI to a PNG without a window or GPU;
+//! `cargo run -p glass-ui --example gallery -- out.png 2` renders every widget with it, at 2
+//! pixels per point.
 
 #![warn(missing_docs)]
 
@@ -31,6 +32,7 @@ pub mod knob;
 pub mod level_meter;
 pub mod shared;
 pub mod slider;
+pub mod snapshot;
 pub mod spectrum;
 pub mod theme;
 pub mod toggle;
