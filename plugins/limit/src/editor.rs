@@ -1,7 +1,7 @@
 //! The editor: meters, gain-reduction history, loudness panel and controls.
 
+use crate::engine::{LimitShared, HISTORY_RATE_HZ};
 use crate::params::LimitParams;
-use crate::{LimitShared, HISTORY_RATE_HZ};
 use egui::{Align, Layout, Rect, RichText, UiBuilder, Vec2};
 use glass_ui::{
     accent, GrMeter, GrMeterState, HistoryBuffer, HistoryGraph, LevelMeter, LevelMeterState,
@@ -39,6 +39,23 @@ pub struct LimitEditor {
     last_frame: Option<Instant>,
 }
 
+impl LimitEditor {
+    /// An editor over `params`, showing what the engine publishes in
+    /// `shared`.
+    pub fn new(params: Arc<LimitParams>, shared: Arc<LimitShared>) -> Self {
+        Self {
+            params,
+            shared,
+            context: None,
+            input: LevelMeterState::new(),
+            output: LevelMeterState::new(),
+            gr: GrMeterState::new(),
+            history: HistoryBuffer::new(8.0, HISTORY_RATE_HZ),
+            last_frame: None,
+        }
+    }
+}
+
 /// Builds the editor.
 pub fn create(
     params: Arc<LimitParams>,
@@ -46,16 +63,7 @@ pub fn create(
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
 ) -> Option<EguiEditor<LimitEditor>> {
-    let app = LimitEditor {
-        params,
-        shared,
-        context: None,
-        input: LevelMeterState::new(),
-        output: LevelMeterState::new(),
-        gr: GrMeterState::new(),
-        history: HistoryBuffer::new(8.0, HISTORY_RATE_HZ),
-        last_frame: None,
-    };
+    let app = LimitEditor::new(params, shared);
     create_egui_editor(
         state,
         repaint,
@@ -104,6 +112,15 @@ impl nice_plug_egui::NiceEguiApp for LimitEditor {
             .last_frame
             .map_or(0.0, |t| now.duration_since(t).as_secs_f32().min(0.5));
         self.last_frame = Some(now);
+        self.draw(ui, &setter, dt);
+    }
+}
+
+impl LimitEditor {
+    /// Draws the whole editor into `ui`'s available rect, `dt` seconds after
+    /// the previous frame (meter ballistics).
+    pub fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
+        let setter = ParamSetter::new(setter.raw_context);
 
         // Drain the audio thread's readings.
         self.history.drain_from(&self.shared.history);
@@ -172,9 +189,9 @@ impl nice_plug_egui::NiceEguiApp for LimitEditor {
         ui.scope_builder(UiBuilder::new().max_rect(hist_rect), |ui| {
             ui.add(
                 HistoryGraph::new(&self.history)
-                    .trace(Trace::new(0, TraceStyle::Filled, theme.text_dim))
-                    .trace(Trace::new(1, TraceStyle::Line, theme.text))
-                    .trace(Trace::new(2, TraceStyle::Reduction, theme.accent))
+                    .trace(Trace::new(0, TraceStyle::Filled, theme.input))
+                    .trace(Trace::new(1, TraceStyle::Line, theme.output))
+                    .trace(Trace::new(2, TraceStyle::Reduction, theme.gain_reduction))
                     .with_range(-36.0, 6.0)
                     .with_size(hist_rect.size()),
             );
@@ -229,21 +246,34 @@ impl nice_plug_egui::NiceEguiApp for LimitEditor {
                     ui.add(ParamKnob::for_param(&params.target_lufs, &setter));
                 }
                 let distance = if integrated.is_finite() && integrated > -70.0 {
-                    format!("{:+.1} LU to target", integrated - target)
+                    let d = integrated - target;
+                    if d.abs() < 0.05 {
+                        "on target".to_owned()
+                    } else if d > 0.0 {
+                        format!("{d:.1} LU above target")
+                    } else {
+                        format!("{:.1} LU below target", -d)
+                    }
                 } else {
                     "measuring…".to_owned()
                 };
                 ui.label(RichText::new(distance).color(theme.accent));
                 ui.horizontal(|ui| {
+                    let matched = glass_dsp::limiter::input_gain_for_target(
+                        params.input_gain.value(),
+                        integrated,
+                        target,
+                    );
                     if ui
-                        .button("Match target")
-                        .on_hover_text("Set the input gain so the integrated loudness reaches the target; the ceiling still holds")
+                        .add_enabled(matched.is_some(), egui::Button::new("Match target"))
+                        .on_hover_text(
+                            "Set the input gain so the integrated loudness reaches the target \
+                             (the ceiling still holds). Limiting makes loudness grow slower than \
+                             gain: play on and press again to refine.",
+                        )
                         .clicked()
-                        && integrated.is_finite()
-                        && integrated > -70.0
                     {
-                        let new_gain =
-                            (params.input_gain.value() + target - integrated).clamp(-24.0, 36.0);
+                        let new_gain = matched.unwrap_or(params.input_gain.value());
                         setter.begin_set_parameter(&params.input_gain);
                         setter.set_parameter(&params.input_gain, new_gain);
                         setter.end_set_parameter(&params.input_gain);
@@ -264,26 +294,56 @@ impl nice_plug_egui::NiceEguiApp for LimitEditor {
             egui::pos2(full.min.x + pad, full.max.y - controls_h),
             full.max - Vec2::splat(pad),
         );
-        ui.scope_builder(UiBuilder::new().max_rect(controls), |ui| {
-            ui.with_layout(Layout::left_to_right(Align::Min), |ui| {
-                let knob = (controls.height() * 0.5).clamp(44.0, 70.0);
-                ui.add(ParamKnob::for_param(&params.input_gain, &setter).with_diameter(knob));
-                ui.add(ParamKnob::for_param(&params.ceiling, &setter).with_diameter(knob));
-                ui.add(ParamKnob::for_param(&params.release, &setter).with_diameter(knob));
-                ui.add(ParamKnob::for_param(&params.lookahead, &setter).with_diameter(knob));
-                ui.add(ParamKnob::for_param(&params.link, &setter).with_diameter(knob));
-                ui.separator();
-                ui.vertical(|ui| {
-                    ui.add(ParamToggle::for_param(&params.auto_release, &setter));
-                    ui.add(ParamToggle::for_param(&params.true_peak, &setter));
-                    ui.add(ParamChoice::for_param(&params.oversampling, &setter).segmented());
-                });
-                ui.separator();
-                ui.vertical(|ui| {
-                    ui.add(ParamChoice::for_param(&params.dither, &setter).segmented());
-                    ui.add(ParamToggle::for_param(&params.noise_shaping, &setter));
-                });
-            });
+        // Seven columns sized from the width: five knobs, detection, output.
+        // Explicit rects keep every control inside the editor from the
+        // minimum size up, instead of a row that runs off the right edge.
+        let side_w = (controls.width() * 0.2).clamp(130.0, 230.0);
+        let knobs_w = controls.width() - 2.0 * side_w;
+        let col_w = knobs_w / 5.0;
+        let knob = (controls.height() * 0.5)
+            .min(col_w * 0.62)
+            .clamp(34.0, 72.0);
+        let column = |i: f32, w: f32| {
+            Rect::from_min_size(
+                egui::pos2(controls.min.x + i, controls.min.y),
+                Vec2::new(w, controls.height()),
+            )
+        };
+        let knobs: [&FloatParam; 5] = [
+            &params.input_gain,
+            &params.ceiling,
+            &params.release,
+            &params.lookahead,
+            &params.link,
+        ];
+        for (k, p) in knobs.into_iter().enumerate() {
+            ui.scope_builder(
+                UiBuilder::new()
+                    .max_rect(column(k as f32 * col_w, col_w))
+                    .layout(Layout::top_down(Align::Center)),
+                |ui| {
+                    ui.add(ParamKnob::for_param(p, &setter).with_diameter(knob));
+                },
+            );
+        }
+        let detection = column(knobs_w, side_w).shrink2(Vec2::new(6.0, 0.0));
+        ui.scope_builder(UiBuilder::new().max_rect(detection), |ui| {
+            ui.add(ParamToggle::for_param(&params.auto_release, &setter));
+            ui.add(ParamToggle::for_param(&params.true_peak, &setter));
+            ui.add(
+                ParamChoice::for_param(&params.oversampling, &setter)
+                    .segmented()
+                    .with_width(detection.width()),
+            );
+        });
+        let output = column(knobs_w + side_w, side_w).shrink2(Vec2::new(6.0, 0.0));
+        ui.scope_builder(UiBuilder::new().max_rect(output), |ui| {
+            ui.add(
+                ParamChoice::for_param(&params.dither, &setter)
+                    .segmented()
+                    .with_width(output.width()),
+            );
+            ui.add(ParamToggle::for_param(&params.noise_shaping, &setter));
         });
     }
 }
