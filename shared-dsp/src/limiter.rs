@@ -745,6 +745,23 @@ impl Limiter {
     }
 }
 
+/// Input gain (dB, clamped to the parameter's −24..=+36) that moves a
+/// measured integrated loudness `integrated_lufs`, obtained with input gain
+/// `gain_db`, onto `target_lufs`; `None` while there is no measurement
+/// (below the −70 LUFS absolute gate, or non-finite).
+///
+/// Below the ceiling loudness follows gain one to one; once the limiter
+/// works, each further dB of gain buys less than a dB of loudness, so one
+/// step lands short of a loud target and repeating it (after measuring
+/// again) converges from below: the ceiling holds throughout.
+pub fn input_gain_for_target(gain_db: f32, integrated_lufs: f32, target_lufs: f32) -> Option<f32> {
+    let measured = integrated_lufs.is_finite() && integrated_lufs > -70.0;
+    if !(measured && gain_db.is_finite() && target_lufs.is_finite()) {
+        return None;
+    }
+    Some((gain_db + target_lufs - integrated_lufs).clamp(-24.0, 36.0))
+}
+
 /// Splits the lookahead window W into two moving-average lengths whose
 /// combined support (W₁ + W₂ − 1) is W.
 fn split_window(window: usize) -> (usize, usize) {

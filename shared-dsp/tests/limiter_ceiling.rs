@@ -10,6 +10,7 @@
 //! code: a direct f64 windowed-sinc evaluation with a much longer kernel.
 
 use glass_dsp::biquad::{Biquad, BiquadCoefs};
+use glass_dsp::dither::DitherDepth;
 use glass_dsp::limiter::{DetectorOversampling, Limiter, LimiterParams};
 use glass_dsp::true_peak::TruePeakMeter;
 use std::f64::consts::PI;
@@ -313,6 +314,15 @@ fn true_peak_ceiling_holds_for_other_settings_and_block_sizes() {
             stereo_link: 0.5,
             lookahead_ms: 10.0,
             oversampling: DetectorOversampling::X16,
+            ..LimiterParams::default()
+        },
+        // Dither adds up to a few LSB of shaped noise after the gain; the
+        // ceiling budget makes room for it.
+        LimiterParams {
+            input_gain_db: 12.0,
+            ceiling_db: -0.3,
+            dither: DitherDepth::Bits16,
+            noise_shaping: true,
             ..LimiterParams::default()
         },
     ];
