@@ -6,8 +6,11 @@
 //! - `cargo xtask test [cargo test args]`: builds every plugin binary with
 //!   allocation checks in `process()` and runs the whole test suite, including
 //!   the CLAP conformance tests that load those binaries.
-//! - `cargo xtask screenshot <plugin> [out.png]`: renders the plugin's editor
-//!   headless (standalone build, dummy audio backend, Xvfb) to a PNG.
+//! - `cargo xtask screenshot <plugin> [out.png]`: grabs the plugin's real
+//!   editor window (standalone build, dummy audio backend, Xvfb) as a PNG.
+//! - `cargo xtask snapshot <plugin> [out.png]`: renders the editor without a
+//!   window, with the DSP engine running on a demo mix (each plugin's
+//!   `snapshot` example), for the README.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some("install") => install(),
         Some("test") => test(&args[1..]),
         Some("screenshot") => screenshot(&args[1..]),
+        Some("snapshot") => snapshot(&args[1..]),
         Some("bundle-all") => bundle_all(&args[1..]),
         _ => nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| format!("{e:#}")),
     };
@@ -151,25 +155,47 @@ fn which(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The plugin package named by `wanted` (`glass-limit`, `limit` or
+/// `Glasswork Limit`).
+fn find_plugin(wanted: &str) -> Result<(&'static str, &'static str), String> {
+    PLUGINS
+        .iter()
+        .find(|(pkg, name)| {
+            *pkg == wanted
+                || pkg.trim_start_matches("glass-") == wanted
+                || name.eq_ignore_ascii_case(wanted)
+        })
+        .copied()
+        .ok_or_else(|| {
+            let known: Vec<&str> = PLUGINS.iter().map(|(p, _)| *p).collect();
+            format!("unknown plugin '{wanted}' (known: {})", known.join(", "))
+        })
+}
+
+fn snapshot(args: &[String]) -> Result<(), String> {
+    let root = workspace_root()?;
+    let wanted = args
+        .first()
+        .ok_or("usage: cargo xtask snapshot <plugin> [out.png]")?;
+    let (pkg, _) = find_plugin(wanted)?;
+    let out = args.get(1).map(PathBuf::from).unwrap_or_else(|| {
+        root.join("docs")
+            .join(format!("{}.png", pkg.trim_start_matches("glass-")))
+    });
+    run(Command::new("cargo")
+        .args(["run", "--release", "-p", pkg, "--example", "snapshot", "--"])
+        .arg(&out))
+}
+
 fn screenshot(args: &[String]) -> Result<(), String> {
     let root = workspace_root()?;
     let wanted = args
         .first()
         .ok_or("usage: cargo xtask screenshot <plugin> [out.png]")?;
-    let (pkg, name) = PLUGINS
-        .iter()
-        .find(|(pkg, name)| {
-            *pkg == wanted.as_str()
-                || pkg.trim_start_matches("glass-") == wanted.as_str()
-                || name.eq_ignore_ascii_case(wanted)
-        })
-        .ok_or_else(|| {
-            let known: Vec<&str> = PLUGINS.iter().map(|(p, _)| *p).collect();
-            format!("unknown plugin '{wanted}' (known: {})", known.join(", "))
-        })?;
+    let (pkg, name) = find_plugin(wanted)?;
     let out = args.get(1).map(PathBuf::from).unwrap_or_else(|| {
         root.join("docs")
-            .join(format!("{}.png", pkg.trim_start_matches("glass-")))
+            .join(format!("{}-window.png", pkg.trim_start_matches("glass-")))
     });
     for tool in ["Xvfb", "xwininfo", "import"] {
         if !which(tool) {
