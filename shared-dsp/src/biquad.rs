@@ -27,6 +27,7 @@
 //! coefficients do not suffer this cancellation. The running state is f64
 //! (see [`Biquad`]), so processing adds no error of its own.
 
+use crate::response::{complex_div, FrequencyResponse};
 use core::f64::consts::PI;
 
 /// Lowest design frequency as a fraction of the sample rate (0.48 Hz at
@@ -304,34 +305,21 @@ impl BiquadCoefs {
         let k = (PI * ratio).tan();
         Self::normalised(1.0, -1.0, 0.0, 1.0 + k, k - 1.0, 0.0)
     }
+}
 
-    /// Complex frequency response H(e^{jω}) at `freq_hz` for a filter running
-    /// at `sample_rate`, as (real, imaginary), evaluated in f64.
-    pub fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
+impl FrequencyResponse for BiquadCoefs {
+    /// H(e^{jω}) = (b0 + b1·z⁻¹ + b2·z⁻²) / (1 + a1·z⁻¹ + a2·z⁻²).
+    fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
         let w = 2.0 * PI * f64::from(freq_hz) / f64::from(sample_rate);
         // z^-1 = e^{-jω}, z^-2 = e^{-2jω}
         let (s1, c1) = (-w).sin_cos();
         let (s2, c2) = (-2.0 * w).sin_cos();
         let (b0, b1, b2) = (f64::from(self.b0), f64::from(self.b1), f64::from(self.b2));
         let (a1, a2) = (f64::from(self.a1), f64::from(self.a2));
-        let (nr, ni) = (b0 + b1 * c1 + b2 * c2, b1 * s1 + b2 * s2);
-        let (dr, di) = (1.0 + a1 * c1 + a2 * c2, a1 * s1 + a2 * s2);
-        let den = dr * dr + di * di;
-        ((nr * dr + ni * di) / den, (ni * dr - nr * di) / den)
-    }
-
-    /// Frequency response at `freq_hz` (Hz) for a filter running at
-    /// `sample_rate` (Hz): (linear magnitude ≥ 0, phase in radians in
-    /// (−π, π]).
-    pub fn response(&self, freq_hz: f32, sample_rate: f32) -> (f32, f32) {
-        let (re, im) = self.response_complex(freq_hz, sample_rate);
-        (re.hypot(im) as f32, im.atan2(re) as f32)
-    }
-
-    /// Magnitude response at `freq_hz` in dB (−inf at an exact zero).
-    pub fn magnitude_db(&self, freq_hz: f32, sample_rate: f32) -> f32 {
-        let (re, im) = self.response_complex(freq_hz, sample_rate);
-        (10.0 * (re * re + im * im).log10()) as f32
+        complex_div(
+            (b0 + b1 * c1 + b2 * c2, b1 * s1 + b2 * s2),
+            (1.0 + a1 * c1 + a2 * c2, a1 * s1 + a2 * s2),
+        )
     }
 }
 

@@ -16,6 +16,7 @@ pub mod fir;
 pub mod limiter;
 pub mod loudness;
 pub mod oversampler;
+pub mod response;
 pub mod sliding;
 pub mod smoother;
 pub mod svf;

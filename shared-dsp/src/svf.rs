@@ -20,6 +20,7 @@
 //! bell and shelves).
 
 use crate::biquad::{MAX_FREQ_RATIO, MAX_GAIN_DB, MAX_Q, MIN_FREQ_RATIO, MIN_Q};
+use crate::response::{complex_div, FrequencyResponse};
 use core::f64::consts::PI;
 
 /// Response type of an [`Svf`]. Analog prototypes, with s normalised to the
@@ -145,36 +146,24 @@ impl SvfCoefs {
             m2: 0.0,
         }
     }
+}
 
-    /// Complex response at `freq_hz` for a filter running at `sample_rate`
-    /// (both Hz), as (real, imaginary): the analog prototype at
-    /// `s = j·tan(π·f/fs)/g`, which is what the trapezoidal integrators
-    /// realise.
-    pub fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
+impl FrequencyResponse for SvfCoefs {
+    /// The analog prototype at `s = j·tan(π·f/fs)/g`, which is what the
+    /// trapezoidal integrators realise.
+    fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
         let w = (PI * f64::from(freq_hz) / f64::from(sample_rate)).tan() / self.g;
         // s = jw: s² + k·s + 1 = (1 − w²) + j·k·w
         let (dr, di) = (1.0 - w * w, self.k * w);
-        // numerator m0·(s² + k·s + 1) + m1·s + m2
-        let (nr, ni) = (self.m0 * dr + self.m2, self.m0 * di + self.m1 * w);
         if !dr.is_finite() {
             // At Nyquist every mode tends to its input weight.
             return (self.m0, 0.0);
         }
-        let den = dr * dr + di * di;
-        ((nr * dr + ni * di) / den, (ni * dr - nr * di) / den)
-    }
-
-    /// Response at `freq_hz` for a filter running at `sample_rate` (Hz):
-    /// (linear magnitude, phase in radians in (−π, π]).
-    pub fn response(&self, freq_hz: f32, sample_rate: f32) -> (f32, f32) {
-        let (re, im) = self.response_complex(freq_hz, sample_rate);
-        (re.hypot(im) as f32, im.atan2(re) as f32)
-    }
-
-    /// Magnitude response at `freq_hz` in dB (−inf at an exact zero).
-    pub fn magnitude_db(&self, freq_hz: f32, sample_rate: f32) -> f32 {
-        let (re, im) = self.response_complex(freq_hz, sample_rate);
-        (10.0 * (re * re + im * im).log10()) as f32
+        // numerator m0·(s² + k·s + 1) + m1·s + m2
+        complex_div(
+            (self.m0 * dr + self.m2, self.m0 * di + self.m1 * w),
+            (dr, di),
+        )
     }
 }
 
@@ -256,16 +245,13 @@ impl Svf {
             self.reset();
         }
     }
+}
 
-    /// Response of the current settings at `freq_hz` for `sample_rate` (the
-    /// rate passed to `set`), as (linear magnitude, phase in radians).
-    pub fn response(&self, freq_hz: f32, sample_rate: f32) -> (f32, f32) {
-        self.coefs.response(freq_hz, sample_rate)
-    }
-
-    /// Magnitude response of the current settings at `freq_hz`, in dB.
-    pub fn magnitude_db(&self, freq_hz: f32, sample_rate: f32) -> f32 {
-        self.coefs.magnitude_db(freq_hz, sample_rate)
+impl FrequencyResponse for Svf {
+    /// Response of the current settings (`sample_rate` should be the rate
+    /// passed to `set`).
+    fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
+        self.coefs.response_complex(freq_hz, sample_rate)
     }
 }
 

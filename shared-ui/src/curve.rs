@@ -6,6 +6,7 @@
 //! resolution at any window size or zoom. Nodes are reported back rather than mutated: the plot
 //! says which node moved where and the caller turns that into parameter gestures.
 
+use crate::layout::available_or;
 use egui::{Align2, Color32, FontId, Id, Pos2, Rect, Response, Sense, Shape, Stroke, Ui, Vec2};
 
 use crate::axis::{paint_freq_db_grid, paint_plot_frame, DbAxis, FreqAxis};
@@ -268,19 +269,11 @@ impl<'a> ResponsePlot<'a> {
     /// Allocate the plot, draw it, and handle node interaction.
     pub fn show(self, ui: &mut Ui) -> PlotResponse {
         let theme = Theme::current(ui.ctx());
-        let available = ui.available_size();
         let size = self.size.unwrap_or_else(|| {
-            Vec2::new(
-                if available.x.is_finite() && available.x > 16.0 {
-                    available.x
-                } else {
-                    BODY_TEXT_PT * 36.0
-                },
-                if available.y.is_finite() && available.y > 16.0 {
-                    available.y
-                } else {
-                    BODY_TEXT_PT * 16.0
-                },
+            available_or(
+                ui,
+                Vec2::new(BODY_TEXT_PT * 36.0, BODY_TEXT_PT * 16.0),
+                16.0,
             )
         });
         let (rect, response) = ui.allocate_exact_size(size, Sense::click());

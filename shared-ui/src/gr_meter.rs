@@ -4,6 +4,7 @@
 //! Gain reduction is handled as a magnitude in dB (3.0 = 3 dB of attenuation); the sign of the
 //! input is ignored so either convention from the DSP side displays the same.
 
+use crate::layout::available_or;
 use egui::{Align2, FontId, Rect, Response, Sense, Stroke, Ui, Vec2, Widget};
 
 use crate::axis::{paint_db_scale, DbAxis};
@@ -109,13 +110,8 @@ impl<'a> GrMeter<'a> {
 impl Widget for GrMeter<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
         let theme = Theme::current(ui.ctx());
-        let available = ui.available_size();
         let size = self.size.unwrap_or_else(|| {
-            let h = if available.y.is_finite() && available.y > 40.0 {
-                available.y
-            } else {
-                BODY_TEXT_PT * 16.0
-            };
+            let h = available_or(ui, Vec2::splat(BODY_TEXT_PT * 16.0), 40.0).y;
             Vec2::new(BODY_TEXT_PT * 3.4, h)
         });
         let (rect, response) = ui.allocate_exact_size(size, Sense::click());

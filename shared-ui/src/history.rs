@@ -9,6 +9,7 @@
 //! moves them into a [`HistoryBuffer`] with [`HistoryBuffer::drain_from`], and [`HistoryGraph`]
 //! draws the buffer.
 
+use crate::layout::available_or;
 use egui::epaint::Mesh;
 use egui::{Color32, Pos2, Rect, Response, Sense, Shape, Stroke, Ui, Vec2, Widget};
 
@@ -270,19 +271,11 @@ impl<'a, const N: usize> HistoryGraph<'a, N> {
 impl<const N: usize> Widget for HistoryGraph<'_, N> {
     fn ui(self, ui: &mut Ui) -> Response {
         let theme = Theme::current(ui.ctx());
-        let available = ui.available_size();
         let size = self.size.unwrap_or_else(|| {
-            Vec2::new(
-                if available.x.is_finite() && available.x > 16.0 {
-                    available.x
-                } else {
-                    BODY_TEXT_PT * 30.0
-                },
-                if available.y.is_finite() && available.y > 16.0 {
-                    available.y
-                } else {
-                    BODY_TEXT_PT * 10.0
-                },
+            available_or(
+                ui,
+                Vec2::new(BODY_TEXT_PT * 30.0, BODY_TEXT_PT * 10.0),
+                16.0,
             )
         });
         let (rect, response) = ui.allocate_exact_size(size, Sense::hover());

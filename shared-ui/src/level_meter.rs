@@ -5,6 +5,7 @@
 //! maxima ([`crate::StereoMeter`]). The fall-back rate defaults to IEC 60268-18's peak programme
 //! meter return time, 20 dB in 1.7 s. The held maximum never falls; click the meter to clear it.
 
+use crate::layout::available_or;
 use egui::{Align2, FontId, Pos2, Rect, Response, Sense, Stroke, Ui, Vec2, Widget};
 
 use crate::axis::{paint_db_scale, DbAxis};
@@ -191,13 +192,8 @@ impl<'a> LevelMeter<'a> {
 impl Widget for LevelMeter<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
         let theme = Theme::current(ui.ctx());
-        let available = ui.available_size();
         let size = self.size.unwrap_or_else(|| {
-            let h = if available.y.is_finite() && available.y > 40.0 {
-                available.y
-            } else {
-                BODY_TEXT_PT * 16.0
-            };
+            let h = available_or(ui, Vec2::splat(BODY_TEXT_PT * 16.0), 40.0).y;
             Vec2::new(BODY_TEXT_PT * 4.2, h)
         });
         let (rect, response) = ui.allocate_exact_size(size, Sense::click());

@@ -11,6 +11,7 @@
 //! 4.5 dB/octave around 1 kHz (the Pro-Q default) makes a typical mix read flat, so deviations
 //! stand out.
 
+use crate::layout::available_or;
 use egui::{Color32, Pos2, Rect, Response, Sense, Shape, Stroke, Ui, Vec2};
 
 use crate::axis::{paint_freq_db_grid, paint_plot_frame, DbAxis, FreqAxis};
@@ -219,18 +220,10 @@ impl<'a> Spectrum<'a> {
     /// filling the available space.
     pub fn show(self, ui: &mut Ui, min_db: f32, max_db: f32) -> Response {
         let theme = Theme::current(ui.ctx());
-        let available = ui.available_size();
-        let size = Vec2::new(
-            if available.x.is_finite() && available.x > 16.0 {
-                available.x
-            } else {
-                BODY_TEXT_PT * 36.0
-            },
-            if available.y.is_finite() && available.y > 16.0 {
-                available.y
-            } else {
-                BODY_TEXT_PT * 16.0
-            },
+        let size = available_or(
+            ui,
+            Vec2::new(BODY_TEXT_PT * 36.0, BODY_TEXT_PT * 16.0),
+            16.0,
         );
         let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
         if ui.is_rect_visible(rect) {
