@@ -240,7 +240,7 @@ fn check_ceiling(fs: f32, params: LimiterParams, block: usize, secs: f64) {
             let tp16 = 20.0 * reference_true_peak(y).log10();
             if std::env::var_os("GLASS_DEBUG").is_some() {
                 eprintln!(
-                    "{name} {side} {fs} gain {}: tp4 {tp4:.4} tp16 {tp16:.4}",
+                    "{name} {side} {fs} gain {} ceiling {ceiling}: tp4 {tp4:.4} tp16 {tp16:.4}",
                     params.input_gain_db
                 );
             }
