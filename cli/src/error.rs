@@ -45,6 +45,8 @@ pub enum HostError {
     State(String),
     /// The plugin lacks a CLAP extension the operation needs.
     MissingExtension(&'static str),
+    /// The plugin refused or failed a step of opening its editor.
+    Gui(String),
 }
 
 impl fmt::Display for HostError {
@@ -69,6 +71,7 @@ impl fmt::Display for HostError {
             Self::Param(why) => write!(f, "parameter error: {why}"),
             Self::State(why) => write!(f, "state error: {why}"),
             Self::MissingExtension(ext) => write!(f, "the plugin does not implement {ext}"),
+            Self::Gui(step) => write!(f, "the plugin's editor failed: {step}"),
         }
     }
 }

@@ -6,12 +6,14 @@
 //! plugin a bad pointer for it; effects need no note ports) and thread-check (so plugins fall back
 //! to comparing with the thread that created them, which is our main thread).
 
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamRescanFlags,
 };
 use clack_extensions::state::{HostState, HostStateImpl};
 use clack_extensions::tail::{HostTail, HostTailImpl};
+use clack_host::host::HostError as ClackHostError;
 use clack_host::prelude::*;
 use clack_host::utils::ClapId;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -46,8 +48,31 @@ impl HostHandlers for GlassHost {
             .register::<HostParams>()
             .register::<HostLatency>()
             .register::<HostState>()
-            .register::<HostTail>();
+            .register::<HostTail>()
+            .register::<HostGui>();
     }
+}
+
+/// The editor's requests. The host's window is a fixed-size parent the
+/// plugin draws into: resizes are refused (the plugin keeps its size) and
+/// show/hide requests are acknowledged; what matters is that a plugin which
+/// expects a host `clap.gui` (nice-plug unwraps it in `gui.create`) finds one.
+impl HostGuiImpl for HostShared {
+    fn resize_hints_changed(&self) {}
+
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), ClackHostError> {
+        Err(ClackHostError::Message("the host window has a fixed size"))
+    }
+
+    fn request_show(&self) -> Result<(), ClackHostError> {
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), ClackHostError> {
+        Ok(())
+    }
+
+    fn closed(&self, _was_destroyed: bool) {}
 }
 
 /// Thread-safe part: a set of request flags (see the constants above).
@@ -64,6 +89,11 @@ impl HostShared {
     /// Returns the raised flags and clears them.
     pub(crate) fn take(&self) -> u32 {
         self.requests.swap(0, Ordering::AcqRel)
+    }
+
+    /// Whether `flag` was raised; clears only that flag.
+    pub(crate) fn take_only(&self, flag: u32) -> bool {
+        self.requests.fetch_and(!flag, Ordering::AcqRel) & flag != 0
     }
 }
 

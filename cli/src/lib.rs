@@ -14,6 +14,7 @@ mod audio;
 pub mod catalog;
 pub mod discovery;
 mod error;
+pub mod gui;
 mod host;
 mod library;
 pub mod param_text;

@@ -2,10 +2,12 @@
 
 use crate::audio::{AudioIo, AudioThread, ParamChange, Tail};
 use crate::error::HostError;
+use crate::gui::{MainThread, SessionParts};
 use crate::host::{self, GlassHost, HostAudioProcessor};
 use crate::library::PluginDescription;
 use crate::params::ParamInfo;
 use clack_extensions::audio_ports::{AudioPortFlags, AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::gui::PluginGui;
 use clack_extensions::latency::PluginLatency;
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::state::PluginState;
@@ -105,6 +107,9 @@ pub struct Plugin {
     state_ext: Option<PluginState>,
     latency_ext: Option<PluginLatency>,
     tail_ext: Option<PluginTail>,
+    gui_ext: Option<PluginGui>,
+    /// An editor is open (created and not yet destroyed).
+    gui_open: bool,
     active: Option<Active>,
 }
 
@@ -140,6 +145,7 @@ impl Plugin {
         let state_ext = shared.get_extension::<PluginState>();
         let latency_ext = shared.get_extension::<PluginLatency>();
         let tail_ext = shared.get_extension::<PluginTail>();
+        let gui_ext = shared.get_extension::<PluginGui>();
         let ports_ext = shared.get_extension::<PluginAudioPorts>();
         let layout = AudioLayout {
             inputs: read_ports(&mut instance, ports_ext, true),
@@ -153,6 +159,8 @@ impl Plugin {
             state_ext,
             latency_ext,
             tail_ext,
+            gui_ext,
+            gui_open: false,
             active: None,
         };
         plugin.poll_host_requests();
@@ -231,34 +239,45 @@ impl Plugin {
         &mut self,
         session: impl FnOnce(&mut AudioThread<'_>) -> R + Send,
     ) -> Result<R, HostError> {
+        self.run_with_main(session, |_| ()).map(|(r, ())| r)
+    }
+
+    /// Like [`Plugin::run`], but while the session runs on its audio thread,
+    /// `main` runs on this (the main) thread with access to the editor and
+    /// the plugin's main-thread callbacks: what a host does while audio
+    /// plays. `main`'s result comes back beside the session's; the session
+    /// should end on a signal from `main` (e.g. an atomic flag).
+    pub fn run_with_main<R: Send, M>(
+        &mut self,
+        session: impl FnOnce(&mut AudioThread<'_>) -> R + Send,
+        main: impl FnOnce(&mut MainThread<'_>) -> M,
+    ) -> Result<(R, M), HostError> {
         let tail_ext = self.tail_ext;
         let active = self.active.as_mut().ok_or(HostError::NotActive)?;
         let processor = active.processor.take().ok_or(HostError::NotActive)?;
-        let config = active.config;
-        let io = &mut active.io;
-        let joined = std::thread::scope(|scope| {
-            scope
-                .spawn(move || match processor.start_processing() {
-                    Ok(started) => {
-                        let mut audio = AudioThread {
-                            processor: started,
-                            io,
-                            tail_ext,
-                            config,
-                            steady_time: 0,
-                        };
-                        let result = session(&mut audio);
-                        (audio.processor.stop_processing(), Ok(result))
-                    }
-                    Err(e) => (e.into_stopped_processor(), Err(HostError::StartProcessing)),
-                })
-                .join()
+        let parts = SessionParts {
+            processor,
+            io: &mut active.io,
+            tail_ext,
+            config: active.config,
+        };
+        let mut main_thread = MainThread {
+            instance: &mut self.instance,
+            gui_ext: self.gui_ext,
+            gui_open: &mut self.gui_open,
+        };
+        let (joined, main_result) = std::thread::scope(|scope| {
+            let audio = scope.spawn(move || parts.run(session));
+            let main_result = main(&mut main_thread);
+            (audio.join(), main_result)
         });
         match joined {
             Ok((processor, result)) => {
-                active.processor = Some(processor);
+                if let Some(active) = self.active.as_mut() {
+                    active.processor = Some(processor);
+                }
                 self.poll_host_requests();
-                result
+                result.map(|r| (r, main_result))
             }
             // The session panicked and its processor handle went down with the thread:
             // deactivate without it and re-raise the panic.
@@ -268,6 +287,21 @@ impl Plugin {
                 std::panic::resume_unwind(panic)
             }
         }
+    }
+
+    /// Main-thread access (editor, callbacks) while no session runs.
+    pub fn main_thread(&mut self) -> MainThread<'_> {
+        MainThread {
+            instance: &mut self.instance,
+            gui_ext: self.gui_ext,
+            gui_open: &mut self.gui_open,
+        }
+    }
+
+    /// Destroys the plugin as a careless host would: with its editor still
+    /// open (no `hide`/`destroy` first). A plugin must survive this.
+    pub fn drop_with_editor_open(mut self) {
+        self.gui_open = false;
     }
 
     /// Serves what the plugin asked for through host callbacks: `on_main_thread()` after
@@ -456,6 +490,7 @@ impl Plugin {
 
 impl Drop for Plugin {
     fn drop(&mut self) {
+        self.main_thread().close_editor();
         self.deactivate();
     }
 }

@@ -9,106 +9,16 @@
 //! cargo test -p glass --test clap_conformance --features glass-limit/assert_process_allocs
 //! ```
 
-use glass::discovery::{build_dir, cdylib_path};
+mod common;
+
+use common::{for_each_target, MAX_BLOCK};
 use glass::render::{render, BlockPlan};
 use glass::rng::Rng;
 use glass::signal::{db_to_gain, last_non_finite, noise, peak, peak_index};
-use glass::{AudioConfig, ParamChange, ParamInfo, Plugin, PluginLibrary, Tail};
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use glass::{ParamChange, ParamInfo, Plugin, Tail};
 
-/// Library names of the plugin crates under test (`glass-limit` builds `libglass_limit.so`).
-/// Adding a plugin here runs every check below on it.
-const PLUGINS: &[&str] = &["glass_limit"];
-
-/// Largest block any test declares at activation.
-const MAX_BLOCK: u32 = 4096;
 /// The loudest sample any check tolerates: +24 dBFS.
 const MAX_PEAK_DB: f64 = 24.0;
-
-/// One plugin of one binary.
-struct Target {
-    lib: &'static str,
-    library: &'static PluginLibrary,
-    id: String,
-}
-
-/// Loads each binary once per test process: reloading a library per test would run its
-/// initialisers and `dlclose` over and over while other tests' instances live.
-fn library(lib: &'static str) -> &'static PluginLibrary {
-    static LIBRARIES: OnceLock<Mutex<HashMap<&'static str, &'static PluginLibrary>>> =
-        OnceLock::new();
-    let mut loaded = LIBRARIES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    loaded.entry(lib).or_insert_with(|| {
-        let dir =
-            build_dir().expect("cannot locate the cargo target directory from the test executable");
-        let path = cdylib_path(&dir, lib);
-        let package = lib.replace('_', "-");
-        assert!(
-            path.exists(),
-            "{lib}: {} is missing. Build it first: \
-             cargo build -p {package} --features {package}/assert_process_allocs \
-             (`cargo xtask test` does this)",
-            path.display()
-        );
-        let library = PluginLibrary::load(&path).unwrap_or_else(|e| panic!("{lib}: {e}"));
-        assert!(
-            !library.plugins().is_empty(),
-            "{lib}: the factory of {} offers no plugin",
-            path.display()
-        );
-        Box::leak(Box::new(library))
-    })
-}
-
-/// Every plugin of every binary in [`PLUGINS`].
-fn targets() -> Vec<Target> {
-    PLUGINS
-        .iter()
-        .flat_map(|&lib| {
-            let library = library(lib);
-            library.plugins().iter().map(move |d| Target {
-                lib,
-                library,
-                id: d.id.clone(),
-            })
-        })
-        .collect()
-}
-
-impl Target {
-    /// "glass_limit (audio.glasswork.limit), <test>, <rate> Hz, block <plan>" for messages.
-    fn at(&self, test: &str, sample_rate: f64, plan: &BlockPlan) -> String {
-        format!(
-            "{} ({}), {test}, {sample_rate} Hz, blocks {plan:?}",
-            self.lib, self.id
-        )
-    }
-
-    fn instantiate(&self) -> Plugin {
-        self.library
-            .instantiate(&self.id)
-            .unwrap_or_else(|e| panic!("{} ({}): {e}", self.lib, self.id))
-    }
-
-    fn activated(&self, sample_rate: f64) -> Plugin {
-        let mut plugin = self.instantiate();
-        plugin
-            .activate(AudioConfig::new(sample_rate, MAX_BLOCK))
-            .unwrap_or_else(|e| panic!("{} ({}), {sample_rate} Hz: {e}", self.lib, self.id));
-        plugin
-    }
-}
-
-/// Runs `check` on every target; each conformance test is one call of this.
-fn for_each_target(check: impl Fn(&Target)) {
-    for target in targets() {
-        check(&target);
-    }
-}
 
 /// Noise on every main-input channel, each channel from its own seed.
 fn noise_input(plugin: &Plugin, frames: usize, gain: f32, seed: u64) -> Vec<Vec<f32>> {

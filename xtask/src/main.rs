@@ -130,7 +130,7 @@ fn check_features() -> Vec<String> {
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
-    workspace_root()?;
+    let root = workspace_root()?;
     let features = check_features().join(",");
     // The conformance tests load the plugin binaries, so build them first,
     // with the same features as the test build (one compilation serves both).
@@ -141,10 +141,20 @@ fn test(extra: &[String]) -> Result<(), String> {
     }
     build.args(["--features", &features]);
     run(&mut build)?;
+    // The plugins' own log (nice-plug's warnings, e.g. one line per
+    // notification it drops under audio-rate automation) goes to a file
+    // instead of flooding the test output.
+    let log = target_dir(&root).join("plugin-tests.log");
+    let _ = std::fs::remove_file(&log);
     let mut test = Command::new("cargo");
     test.args(["test", "--workspace", "--features", &features]);
     test.args(extra);
-    run(&mut test)
+    test.env("NICE_LOG", &log);
+    let result = run(&mut test);
+    if log.exists() {
+        println!("plugin log: {}", log.display());
+    }
+    result
 }
 
 fn which(program: &str) -> bool {

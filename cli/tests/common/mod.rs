@@ -1,0 +1,101 @@
+//! What every test of built plugin binaries shares: the one list of plugins
+//! and how their binaries are found and loaded.
+
+#![allow(dead_code)]
+
+use glass::discovery::{build_dir, cdylib_path};
+use glass::render::BlockPlan;
+use glass::{AudioConfig, Plugin, PluginLibrary};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Library names of the plugin crates under test (`glass-limit` builds `libglass_limit.so`).
+/// Adding a plugin here runs every check below on it.
+pub const PLUGINS: &[&str] = &["glass_limit"];
+
+/// Largest block any test declares at activation.
+pub const MAX_BLOCK: u32 = 4096;
+
+/// One plugin of one binary.
+pub struct Target {
+    pub lib: &'static str,
+    pub library: &'static PluginLibrary,
+    pub id: String,
+}
+
+/// Loads each binary once per test process: reloading a library per test would run its
+/// initialisers and `dlclose` over and over while other tests' instances live.
+pub fn library(lib: &'static str) -> &'static PluginLibrary {
+    static LIBRARIES: OnceLock<Mutex<HashMap<&'static str, &'static PluginLibrary>>> =
+        OnceLock::new();
+    let mut loaded = LIBRARIES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    loaded.entry(lib).or_insert_with(|| {
+        let dir =
+            build_dir().expect("cannot locate the cargo target directory from the test executable");
+        let path = cdylib_path(&dir, lib);
+        let package = lib.replace('_', "-");
+        assert!(
+            path.exists(),
+            "{lib}: {} is missing. Build it first: \
+             cargo build -p {package} --features {package}/assert_process_allocs \
+             (`cargo xtask test` does this)",
+            path.display()
+        );
+        let library = PluginLibrary::load(&path).unwrap_or_else(|e| panic!("{lib}: {e}"));
+        assert!(
+            !library.plugins().is_empty(),
+            "{lib}: the factory of {} offers no plugin",
+            path.display()
+        );
+        Box::leak(Box::new(library))
+    })
+}
+
+/// Every plugin of every binary in [`PLUGINS`].
+pub fn targets() -> Vec<Target> {
+    PLUGINS
+        .iter()
+        .flat_map(|&lib| {
+            let library = library(lib);
+            library.plugins().iter().map(move |d| Target {
+                lib,
+                library,
+                id: d.id.clone(),
+            })
+        })
+        .collect()
+}
+
+impl Target {
+    /// "glass_limit (audio.glasswork.limit), <test>, <rate> Hz, block <plan>" for messages.
+    pub fn at(&self, test: &str, sample_rate: f64, plan: &BlockPlan) -> String {
+        format!(
+            "{} ({}), {test}, {sample_rate} Hz, blocks {plan:?}",
+            self.lib, self.id
+        )
+    }
+
+    pub fn instantiate(&self) -> Plugin {
+        self.library
+            .instantiate(&self.id)
+            .unwrap_or_else(|e| panic!("{} ({}): {e}", self.lib, self.id))
+    }
+
+    pub fn activated(&self, sample_rate: f64) -> Plugin {
+        let mut plugin = self.instantiate();
+        plugin
+            .activate(AudioConfig::new(sample_rate, MAX_BLOCK))
+            .unwrap_or_else(|e| panic!("{} ({}), {sample_rate} Hz: {e}", self.lib, self.id));
+        plugin
+    }
+}
+
+/// Runs `check` on every target; each conformance test is one call of this.
+pub fn for_each_target(check: impl Fn(&Target)) {
+    for target in targets() {
+        check(&target);
+    }
+}

@@ -1,0 +1,228 @@
+//! Editors never crash a host. Each plugin's editor is opened and closed
+//! over and over through the CLAP gui extension, embedded in a real X11
+//! window on a private Xvfb display, while audio runs on its own thread with
+//! every parameter automated; then the hosts' bad habits: a second `create`
+//! while an editor is open, and destroying the plugin with its editor open.
+//!
+//! Needs Xvfb (`apt-get install -y xvfb`; `.ci/run` installs it). The
+//! plugin binaries are the ones the conformance tests load (see
+//! `clap_conformance.rs` for how to build them).
+
+mod common;
+
+use common::{for_each_target, Target};
+use glass::rng::Rng;
+use glass::signal::noise;
+use glass::ParamChange;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
+use x11rb::COPY_DEPTH_FROM_PARENT;
+
+/// Open/close cycles per plugin while audio runs.
+const CYCLES: usize = 40;
+
+/// A private X server for the test process, stopped when dropped.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Self {
+        for n in 91..140 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            let display = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot start Xvfb ({e}); install it: apt-get install -y xvfb")
+                });
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            let start = Instant::now();
+            while !Path::new(&socket).exists() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(
+                Path::new(&socket).exists(),
+                "Xvfb {display} did not come up"
+            );
+            return Self { child, display };
+        }
+        panic!("no free X display number for Xvfb");
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A mapped top-level window to embed editors in.
+struct ParentWindow {
+    conn: x11rb::rust_connection::RustConnection,
+    id: u32,
+}
+
+impl ParentWindow {
+    fn new(display: &str) -> Self {
+        let (conn, screen_num) = x11rb::connect(Some(display))
+            .unwrap_or_else(|e| panic!("cannot connect to X display {display}: {e}"));
+        let screen = &conn.setup().roots[screen_num];
+        let id = conn.generate_id().expect("X id");
+        conn.create_window(
+            COPY_DEPTH_FROM_PARENT,
+            id,
+            screen.root,
+            0,
+            0,
+            1000,
+            700,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &CreateWindowAux::new().background_pixel(screen.black_pixel),
+        )
+        .expect("create_window");
+        conn.map_window(id).expect("map_window");
+        conn.flush().expect("flush");
+        Self { conn, id }
+    }
+}
+
+impl Drop for ParentWindow {
+    fn drop(&mut self) {
+        let _ = self.conn.destroy_window(self.id);
+        let _ = self.conn.flush();
+    }
+}
+
+/// Serves the plugin's main-thread callbacks for `time`.
+fn pump(main: &mut glass::gui::MainThread<'_>, time: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < time {
+        main.serve_callbacks();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn stress(t: &Target, display: &str) {
+    let window = ParentWindow::new(display);
+    let mut plugin = t.activated(48_000.0);
+    let params = plugin.params();
+    let channels = plugin.layout().main_input_channels();
+    assert!(
+        plugin.main_thread().has_x11_editor(),
+        "{} ({}): no X11 editor through the CLAP gui extension",
+        t.lib,
+        t.id
+    );
+    let done = AtomicBool::new(false);
+    let blocks = AtomicUsize::new(0);
+    let ((), opened) = plugin
+        .run_with_main(
+            |audio| {
+                // 64-frame blocks of noise, every parameter moved to a new random value
+                // every block (audio-rate automation for a slow GUI), until the main
+                // thread is done with its cycles.
+                let mut rng = Rng::new(11);
+                let input: Vec<Vec<f32>> = (0..channels)
+                    .map(|c| noise(&mut Rng::new(c as u64), 64, 0.8))
+                    .collect();
+                let mut output = vec![vec![0.0f32; 64]; audio.output_channels()];
+                while !done.load(Ordering::Acquire) {
+                    let events: Vec<ParamChange> = params
+                        .iter()
+                        .filter(|p| !p.is_readonly())
+                        .map(|p| ParamChange {
+                            time: 0,
+                            id: p.id,
+                            value: p.lerp(rng.next_f64()),
+                        })
+                        .collect();
+                    let ins: Vec<&[f32]> = input.iter().map(|c| c.as_slice()).collect();
+                    let mut outs: Vec<&mut [f32]> =
+                        output.iter_mut().map(|c| c.as_mut_slice()).collect();
+                    audio
+                        .process(&ins, &mut outs, events)
+                        .unwrap_or_else(|e| panic!("process while editing: {e}"));
+                    assert!(output.iter().flatten().all(|v| v.is_finite()));
+                    blocks.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+            |main| {
+                let mut opened = 0;
+                for cycle in 0..CYCLES {
+                    // SAFETY: `window` outlives every editor opened here.
+                    let size = unsafe { main.open_editor(window.id as u64) }
+                        .unwrap_or_else(|e| panic!("cycle {cycle}: {e}"));
+                    assert!(
+                        size.0 > 0 && size.1 > 0,
+                        "cycle {cycle}: editor size {size:?}"
+                    );
+                    if cycle == CYCLES / 2 {
+                        assert!(
+                            !main.create_editor_again(),
+                            "a second editor was created while one is open"
+                        );
+                    }
+                    // Long enough for the editor to draw a few frames.
+                    pump(
+                        main,
+                        Duration::from_millis(if cycle % 5 == 0 { 120 } else { 25 }),
+                    );
+                    main.close_editor();
+                    opened += 1;
+                    pump(main, Duration::from_millis(5));
+                }
+                done.store(true, Ordering::Release);
+                opened
+            },
+        )
+        .unwrap_or_else(|e| panic!("{} ({}): {e}", t.lib, t.id));
+    assert_eq!(opened, CYCLES);
+    assert!(
+        blocks.load(Ordering::Relaxed) > CYCLES,
+        "audio barely ran while the editor was being opened and closed"
+    );
+
+    // The careless host: destroy the plugin with its editor open.
+    let mut careless = t.activated(48_000.0);
+    {
+        let mut main = careless.main_thread();
+        // SAFETY: `window` outlives the plugin.
+        unsafe { main.open_editor(window.id as u64) }
+            .unwrap_or_else(|e| panic!("open before destroy: {e}"));
+        pump(&mut main, Duration::from_millis(60));
+    }
+    careless.drop_with_editor_open();
+    drop(plugin);
+}
+
+#[test]
+fn editors_survive_opening_closing_and_destruction_while_audio_runs() {
+    let xvfb = Xvfb::start();
+    // Only this test runs in this process, so setting the display here races
+    // with nothing.
+    std::env::set_var("DISPLAY", &xvfb.display);
+    for_each_target(|t| stress(t, &xvfb.display));
+}
