@@ -10,6 +10,8 @@
 //! [`Plugin::activate`] and [`Plugin::run`] a processing session on a dedicated audio thread
 //! ([`AudioThread`]). [`render`] builds whole-signal rendering on top of that.
 
+#![warn(missing_docs)]
+
 mod audio;
 pub mod catalog;
 pub mod discovery;

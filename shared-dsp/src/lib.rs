@@ -6,6 +6,8 @@
 //! allocation, locking or I/O after `prepare`. See `DESIGN.md` beside the
 //! workspace for the contract.
 
+#![warn(missing_docs)]
+
 pub mod biquad;
 pub mod control;
 pub mod delay_line;

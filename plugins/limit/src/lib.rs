@@ -4,6 +4,8 @@
 //! meters the output (BS.1770 true peak, EBU R128 loudness) and hands the
 //! readings to the editor through lock-free shared state.
 
+#![warn(missing_docs)]
+
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditorState, RepaintNotifier};
 use std::num::NonZeroU32;
