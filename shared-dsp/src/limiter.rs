@@ -19,12 +19,17 @@
 //! sample (and its G neighbours on each side) requires, and an average of
 //! values that are all ≤ r is itself ≤ r. The release stage only ever rises
 //! towards the hold value from below, which keeps the inequality. The G guard
-//! samples keep the gain flat around each peak, so applying the gain at the
-//! base rate does not re-create the inter-sample peak it just removed.
+//! samples make each sample's gain low enough for the peaks of its
+//! neighbours as well, so every sample an inter-sample crest is built from
+//! is scaled for that crest. The gain still moves between samples, and a
+//! moving gain shifts how the interpolation terms cancel; a small fixed
+//! margin (`TRUE_PEAK_MARGIN_DB`) covers that, and the release and
+//! lookahead floors keep the movement slow enough for the margin to hold.
 //!
-//! Required gain comes from [`TruePeakDetector`] (oversampled, with each
-//! crest refined by a sinusoid fit), so the ceiling holds for the continuous
-//! waveform, not only for the samples.
+//! Required gain comes from [`TruePeakDetector`] (oversampled, each crest
+//! refined by a sinusoid fit, the top band it cannot interpolate bounded
+//! separately), so the ceiling holds for the continuous waveform, not only
+//! for the samples.
 //!
 //! Control-rate work (new parameters, coefficients) happens on a 32-sample
 //! grid counted from `reset()`, so the output does not depend on how the host
