@@ -139,14 +139,16 @@ impl TruePeakMeter {
         self.prepare_with_factor(bs1770_factor(sample_rate), channels);
     }
 
-    /// Prepares with an explicit oversampling factor (1..=16; finer than the
-    /// standard's 4x reads closer to the continuous peak). Allocates.
+    /// Prepares with an explicit oversampling factor (1, 2, 4, 8 or 16,
+    /// others rounded up; finer than the standard's 4x reads closer to the
+    /// continuous peak). Allocates.
     pub fn prepare_with_factor(&mut self, factor: usize, channels: usize) {
         let factor = factor.clamp(1, MAX_FACTOR);
-        self.factor = factor;
         self.ups = (0..channels)
             .map(|_| PolyphaseUpsampler::new(factor, true_peak_design()))
             .collect();
+        // The interpolator supports powers of two and rounds up to one.
+        self.factor = self.ups.first().map_or(factor, PolyphaseUpsampler::factor);
         self.reset();
     }
 
@@ -370,17 +372,19 @@ pub struct TruePeakDetector {
 }
 
 impl TruePeakDetector {
-    /// A detector at `factor` (1..=16; 1 gives sample peaks). Allocates.
+    /// A detector at `factor` (1, 2, 4, 8 or 16, others rounded up; 1 gives
+    /// sample peaks). Allocates.
     pub fn new(factor: usize) -> Self {
         Self::with_design(factor, detector_design())
     }
 
     /// A detector with an explicit interpolation filter. Allocates.
     pub fn with_design(factor: usize, design: OversamplerDesign) -> Self {
-        let factor = factor.clamp(1, MAX_FACTOR);
+        // The interpolator supports powers of two and rounds up to one.
+        let up = PolyphaseUpsampler::new(factor.clamp(1, MAX_FACTOR), design);
         Self {
-            up: PolyphaseUpsampler::new(factor, design),
-            factor,
+            factor: up.factor(),
+            up,
             window: [0.0; 2],
             refine_above: 0.0,
             raw: vec![0.0; (design.taps / 2).max(1)],
@@ -614,6 +618,21 @@ mod tests {
                 assert_eq!(pa[i], b.process(*v), "factor {factor} at {i}");
             }
         }
+    }
+
+    #[test]
+    fn odd_factors_round_up_and_read_every_phase() {
+        let x: Vec<f32> = (0..4800)
+            .map(|n| (0.5 * PI * n as f64 + 0.25 * PI).sin() as f32 * 0.5)
+            .collect();
+        let mut m = TruePeakMeter::new();
+        m.prepare_with_factor(3, 1);
+        assert_eq!(m.factor(), 4);
+        m.process(&[&x[..480]]);
+        m.reset_peak();
+        m.process(&[&x[480..]]);
+        assert!((m.max_true_peak_dbtp() + 6.02).abs() < 0.02);
+        assert_eq!(TruePeakDetector::new(6).factor(), 8);
     }
 
     #[test]
