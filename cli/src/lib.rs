@@ -25,6 +25,7 @@ mod plugin;
 pub mod render;
 pub mod rng;
 pub mod signal;
+pub mod vst3host;
 pub mod wav;
 
 pub use audio::{AudioThread, ParamChange, Tail};
