@@ -23,8 +23,8 @@ use vst3::Steinberg::Vst::{
 };
 use vst3::Steinberg::{
     int32, int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult, FUnknown,
-    IBStream, IBStreamTrait, IBStream_, IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait,
-    PClassInfo, TUID,
+    IBStream, IBStreamTrait, IBStream_, IPlugView, IPlugViewTrait, IPluginBaseTrait,
+    IPluginFactory, IPluginFactoryTrait, PClassInfo, TUID,
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
@@ -362,9 +362,10 @@ impl Vst3Plugin {
         self.handler.latency_restart.replace(false)
     }
 
-    /// Processes one block in place semantics: `input` and `output` are
-    /// planar with `channels` slices of equal length (≤ `max_block`);
-    /// `changes` are (parameter id, sample offset, normalised value).
+    /// Processes one block: `input` and `output` are planar with the
+    /// activation's channel count, equal lengths (≤ the activation's
+    /// `max_block`); `changes` are (parameter id, sample offset, normalised
+    /// value).
     pub fn process(
         &mut self,
         input: &[&[f32]],
@@ -374,63 +375,44 @@ impl Vst3Plugin {
         if !self.active {
             return Err(Vst3Error("process while inactive".into()));
         }
-        let frames = input.first().map_or(0, |c| c.len());
-        if input.len() != self.channels || output.len() != self.channels {
-            return Err(Vst3Error(
-                "channel count differs from the activation".into(),
-            ));
+        process_block(&self.processor, self.channels, input, output, changes)
+    }
+
+    /// A handle for processing on another thread (a host's audio thread)
+    /// while this object stays on the main thread, or `None` if inactive.
+    pub fn audio_handle(&self) -> Option<Vst3Audio> {
+        self.active.then(|| Vst3Audio {
+            processor: self.processor.clone(),
+            channels: self.channels,
+        })
+    }
+
+    /// Creates the editor view and attaches it to the X11 window `parent`.
+    ///
+    /// # Safety
+    /// `parent` must be a live X11 window on the display the plugin uses,
+    /// until the view is closed.
+    pub unsafe fn open_view(&self, parent: u64) -> Result<Vst3View, Vst3Error> {
+        // SAFETY: createView returns an owned reference or null.
+        unsafe {
+            let raw = self
+                .controller
+                .createView(vst3::Steinberg::Vst::ViewType::kEditor);
+            let view = ComPtr::from_raw(raw)
+                .ok_or_else(|| Vst3Error("createView returned no view".into()))?;
+            check(
+                view.isPlatformTypeSupported(vst3::Steinberg::kPlatformTypeX11EmbedWindowID),
+                "isPlatformTypeSupported(X11EmbedWindowID)",
+            )?;
+            check(
+                view.attached(
+                    parent as usize as *mut c_void,
+                    vst3::Steinberg::kPlatformTypeX11EmbedWindowID,
+                ),
+                "attached",
+            )?;
+            Ok(Vst3View { view })
         }
-        let mut in_ptrs: Vec<*mut f32> = input.iter().map(|c| c.as_ptr() as *mut f32).collect();
-        let mut out_ptrs: Vec<*mut f32> = output.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let mut in_bus = AudioBusBuffers {
-            numChannels: self.channels as i32,
-            silenceFlags: 0,
-            __field0: AudioBusBuffers__type0 {
-                channelBuffers32: in_ptrs.as_mut_ptr(),
-            },
-        };
-        let mut out_bus = AudioBusBuffers {
-            numChannels: self.channels as i32,
-            silenceFlags: 0,
-            __field0: AudioBusBuffers__type0 {
-                channelBuffers32: out_ptrs.as_mut_ptr(),
-            },
-        };
-        let queues: Vec<ComWrapper<ParamQueue>> = changes
-            .iter()
-            .map(|&(id, offset, value)| {
-                ComWrapper::new(ParamQueue {
-                    id,
-                    point: (offset, value),
-                })
-            })
-            .collect();
-        let queue_ptrs: Vec<ComPtr<IParamValueQueue>> = queues
-            .iter()
-            .filter_map(|q| q.to_com_ptr::<IParamValueQueue>())
-            .collect();
-        let changes_obj = ComWrapper::new(ParamChanges {
-            queues: queue_ptrs.iter().map(|q| q.as_ptr()).collect(),
-        });
-        let changes_ptr = changes_obj
-            .to_com_ptr::<IParameterChanges>()
-            .ok_or_else(|| Vst3Error("parameter changes interface".into()))?;
-        let mut data = ProcessData {
-            processMode: ProcessModes_::kRealtime as i32,
-            symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
-            numSamples: frames as i32,
-            numInputs: 1,
-            numOutputs: 1,
-            inputs: &mut in_bus,
-            outputs: &mut out_bus,
-            inputParameterChanges: changes_ptr.as_ptr(),
-            outputParameterChanges: ptr::null_mut(),
-            inputEvents: ptr::null_mut(),
-            outputEvents: ptr::null_mut(),
-            processContext: ptr::null_mut(),
-        };
-        // SAFETY: every pointer in `data` lives until this call returns.
-        check(unsafe { self.processor.process(&mut data) }, "process")
     }
 
     /// The component's state (`IComponent::getState`).
@@ -477,6 +459,111 @@ impl Drop for Vst3Plugin {
         unsafe {
             self.controller.setComponentHandler(ptr::null_mut());
             self.component.terminate();
+        }
+    }
+}
+
+/// Processes one block through `processor` (see [`Vst3Plugin::process`]).
+fn process_block(
+    processor: &ComPtr<IAudioProcessor>,
+    channels: usize,
+    input: &[&[f32]],
+    output: &mut [&mut [f32]],
+    changes: &[(ParamID, i32, f64)],
+) -> Result<(), Vst3Error> {
+    let frames = input.first().map_or(0, |c| c.len());
+    if input.len() != channels || output.len() != channels {
+        return Err(Vst3Error(
+            "channel count differs from the activation".into(),
+        ));
+    }
+    let mut in_ptrs: Vec<*mut f32> = input.iter().map(|c| c.as_ptr() as *mut f32).collect();
+    let mut out_ptrs: Vec<*mut f32> = output.iter_mut().map(|c| c.as_mut_ptr()).collect();
+    let mut in_bus = AudioBusBuffers {
+        numChannels: channels as i32,
+        silenceFlags: 0,
+        __field0: AudioBusBuffers__type0 {
+            channelBuffers32: in_ptrs.as_mut_ptr(),
+        },
+    };
+    let mut out_bus = AudioBusBuffers {
+        numChannels: channels as i32,
+        silenceFlags: 0,
+        __field0: AudioBusBuffers__type0 {
+            channelBuffers32: out_ptrs.as_mut_ptr(),
+        },
+    };
+    let queues: Vec<ComWrapper<ParamQueue>> = changes
+        .iter()
+        .map(|&(id, offset, value)| {
+            ComWrapper::new(ParamQueue {
+                id,
+                point: (offset, value),
+            })
+        })
+        .collect();
+    let queue_ptrs: Vec<ComPtr<IParamValueQueue>> = queues
+        .iter()
+        .filter_map(|q| q.to_com_ptr::<IParamValueQueue>())
+        .collect();
+    let changes_obj = ComWrapper::new(ParamChanges {
+        queues: queue_ptrs.iter().map(|q| q.as_ptr()).collect(),
+    });
+    let changes_ptr = changes_obj
+        .to_com_ptr::<IParameterChanges>()
+        .ok_or_else(|| Vst3Error("parameter changes interface".into()))?;
+    let mut data = ProcessData {
+        processMode: ProcessModes_::kRealtime as i32,
+        symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
+        numSamples: frames as i32,
+        numInputs: 1,
+        numOutputs: 1,
+        inputs: &mut in_bus,
+        outputs: &mut out_bus,
+        inputParameterChanges: changes_ptr.as_ptr(),
+        outputParameterChanges: ptr::null_mut(),
+        inputEvents: ptr::null_mut(),
+        outputEvents: ptr::null_mut(),
+        processContext: ptr::null_mut(),
+    };
+    // SAFETY: every pointer in `data` lives until this call returns.
+    check(unsafe { processor.process(&mut data) }, "process")
+}
+
+/// The audio side of an active plugin, for a host's audio thread.
+pub struct Vst3Audio {
+    processor: ComPtr<IAudioProcessor>,
+    channels: usize,
+}
+
+// SAFETY: VST 3 calls `process` on the host's audio thread, a different
+// thread from the one that created the plugin; the processor interface is
+// made for that. Only `process` is reachable through this handle.
+unsafe impl Send for Vst3Audio {}
+
+impl Vst3Audio {
+    /// See [`Vst3Plugin::process`].
+    pub fn process(
+        &mut self,
+        input: &[&[f32]],
+        output: &mut [&mut [f32]],
+        changes: &[(ParamID, i32, f64)],
+    ) -> Result<(), Vst3Error> {
+        process_block(&self.processor, self.channels, input, output, changes)
+    }
+}
+
+/// An attached editor view.
+pub struct Vst3View {
+    view: ComPtr<IPlugView>,
+}
+
+impl Vst3View {
+    /// Detaches and releases the view.
+    pub fn close(self) {
+        // SAFETY: the view was attached by `open_view`.
+        unsafe {
+            self.view.removed();
         }
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod display;
+
 use glass::discovery::{build_dir, cdylib_path};
 use glass::render::BlockPlan;
 use glass::{AudioConfig, Plugin, PluginLibrary};
