@@ -7,24 +7,38 @@ use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, WindowClass};
 use x11rb::COPY_DEPTH_FROM_PARENT;
 
-/// A private X server for the test process, stopped when dropped.
+/// A private X server for the test process, stopped after the process
+/// exits.
 pub struct Xvfb {
+    #[allow(dead_code)]
     child: Child,
     /// The display name, e.g. ":91".
     pub display: String,
 }
 
 impl Xvfb {
-    /// Starts Xvfb on the first free display number.
+    /// Starts Xvfb on the first free display number. A lock file left by
+    /// an Xvfb that no longer runs (a test process that crashed cannot stop
+    /// its server cleanly) is cleared and its number reused.
     pub fn start() -> Self {
-        for n in 91..140 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            {
+        for n in 91..200 {
+            let lock = format!("/tmp/.X{n}-lock");
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            if Path::new(&lock).exists() {
+                let owner_alive = std::fs::read_to_string(&lock)
+                    .ok()
+                    .and_then(|pid| pid.trim().parse::<u32>().ok())
+                    .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+                if owner_alive {
+                    continue;
+                }
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(&socket);
+            } else if Path::new(&socket).exists() {
                 continue;
             }
             let display = format!(":{n}");
-            let child = Command::new("Xvfb")
+            let mut child = Command::new("Xvfb")
                 .args([
                     display.as_str(),
                     "-screen",
@@ -39,25 +53,36 @@ impl Xvfb {
                 .unwrap_or_else(|e| {
                     panic!("cannot start Xvfb ({e}); install it: apt-get install -y xvfb")
                 });
-            let socket = format!("/tmp/.X11-unix/X{n}");
             let start = Instant::now();
             while !Path::new(&socket).exists() && start.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            assert!(
-                Path::new(&socket).exists(),
-                "Xvfb {display} did not come up"
-            );
-            return Self { child, display };
+            if Path::new(&socket).exists() {
+                // The server must outlive this process: a plugin library,
+                // never unloaded, may keep its X connection open to the end,
+                // and Xlib exits the process (status 1) when the server goes
+                // first. A watcher stops Xvfb with SIGTERM (so it removes
+                // its lock) once this process is gone, even after a crash.
+                let _ = Command::new("sh")
+                    .arg("-c")
+                    .arg(format!(
+                        "while kill -0 {me} 2>/dev/null; do sleep 0.2; done; kill -TERM {x}",
+                        me = std::process::id(),
+                        x = child.id()
+                    ))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn();
+                return Self { child, display };
+            }
+            // Lost a race for this number; try the next one.
+            let _ = child.kill();
+            let _ = child.wait();
         }
         panic!("no free X display number for Xvfb");
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
