@@ -509,7 +509,15 @@ impl Limiter {
     /// Latency in samples for the pending settings: what the host should be
     /// told. Equal to [`Limiter::latency`] once the settings are active.
     pub fn latency_for(&self, params: &LimiterParams) -> usize {
-        self.derive(&params.sanitised()).latency
+        // Called by the plugin every block: only the lookahead matters, so
+        // no coefficients are derived here.
+        let window = self.window_for(params.sanitised().lookahead_ms);
+        window - 1 + GUARD + self.detector_latency
+    }
+
+    /// Lookahead window W in samples for `lookahead_ms` (at least 4).
+    fn window_for(&self, lookahead_ms: f32) -> usize {
+        ((lookahead_ms * 0.001 * self.sample_rate).round() as usize).max(4)
     }
 
     /// Latency of the audio path in samples, as currently in effect.
@@ -529,7 +537,7 @@ impl Limiter {
 
     fn derive(&self, p: &LimiterParams) -> Coefs {
         let fs = self.sample_rate;
-        let window = ((p.lookahead_ms * 0.001 * fs).round() as usize).max(4);
+        let window = self.window_for(p.lookahead_ms);
         let mut ceiling = db_to_gain(p.ceiling_db);
         if p.true_peak {
             ceiling *= db_to_gain(TRUE_PEAK_MARGIN_DB);
@@ -548,7 +556,7 @@ impl Limiter {
             ceiling,
             link: p.stereo_link,
             window,
-            latency: window - 1 + GUARD + self.detector_latency,
+            latency: self.latency_for(p),
             release_slow: coef(slow),
             release_fast: coef(fast),
             baseline: coef(800.0),
