@@ -10,6 +10,7 @@ use clack_extensions::audio_ports::{AudioPortFlags, AudioPortInfoBuffer, PluginA
 use clack_extensions::gui::PluginGui;
 use clack_extensions::latency::PluginLatency;
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::remote_controls::{PluginRemoteControls, RemoteControlsPageBuffer};
 use clack_extensions::state::PluginState;
 use clack_extensions::tail::PluginTail;
 use clack_host::events::event_types::ParamValueEvent;
@@ -96,6 +97,19 @@ struct Active {
     io: AudioIo,
 }
 
+/// One page of knobs for a hardware controller (`clap_remote_controls_page`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemotePage {
+    /// Section the page belongs to (may be empty).
+    pub section: String,
+    /// Page id, unique within the plugin.
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+    /// The parameter on each of the eight slots (`None`: empty slot).
+    pub params: [Option<u32>; 8],
+}
+
 /// A plugin instance (created and `init()`-ed), owned by the main thread.
 ///
 /// Dropping it deactivates (if needed) and destroys the instance.
@@ -108,6 +122,7 @@ pub struct Plugin {
     latency_ext: Option<PluginLatency>,
     tail_ext: Option<PluginTail>,
     gui_ext: Option<PluginGui>,
+    remote_ext: Option<PluginRemoteControls>,
     /// An editor is open (created and not yet destroyed).
     gui_open: bool,
     active: Option<Active>,
@@ -146,6 +161,7 @@ impl Plugin {
         let latency_ext = shared.get_extension::<PluginLatency>();
         let tail_ext = shared.get_extension::<PluginTail>();
         let gui_ext = shared.get_extension::<PluginGui>();
+        let remote_ext = shared.get_extension::<PluginRemoteControls>();
         let ports_ext = shared.get_extension::<PluginAudioPorts>();
         let layout = AudioLayout {
             inputs: read_ports(&mut instance, ports_ext, true),
@@ -160,6 +176,7 @@ impl Plugin {
             latency_ext,
             tail_ext,
             gui_ext,
+            remote_ext,
             gui_open: false,
             active: None,
         };
@@ -351,6 +368,27 @@ impl Plugin {
                     max: info.max_value,
                     default: info.default_value,
                     flags: info.flags,
+                })
+            })
+            .collect()
+    }
+
+    /// The plugin's remote-control pages (`clap.remote-controls`), in index
+    /// order; empty when the plugin offers none.
+    pub fn remote_control_pages(&mut self) -> Vec<RemotePage> {
+        let Some(ext) = self.remote_ext else {
+            return Vec::new();
+        };
+        let handle = self.instance.plugin_handle();
+        let mut buffer = RemoteControlsPageBuffer::new();
+        (0..ext.count(&handle))
+            .filter_map(|i| {
+                let page = ext.get(&handle, i, &mut buffer)?;
+                Some(RemotePage {
+                    section: String::from_utf8_lossy(page.section_name).into_owned(),
+                    id: page.page_id.get(),
+                    name: String::from_utf8_lossy(page.page_name).into_owned(),
+                    params: page.param_ids.map(|id| id.map(|id| id.get())),
                 })
             })
             .collect()

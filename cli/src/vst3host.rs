@@ -17,9 +17,9 @@ use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
     IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait, IEditController,
     IEditControllerTrait, IHostApplication, IHostApplicationTrait, IParamValueQueue,
-    IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID,
-    ParamValue, ParameterInfo, ProcessData, ProcessModes_, ProcessSetup, RestartFlags_, SpeakerArr,
-    SpeakerArrangement, String128, SymbolicSampleSizes_,
+    IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait, IUnitInfo, IUnitInfoTrait,
+    MediaTypes_, ParamID, ParamValue, ParameterInfo, ProcessData, ProcessModes_, ProcessSetup,
+    RestartFlags_, SpeakerArr, SpeakerArrangement, String128, SymbolicSampleSizes_, UnitInfo,
 };
 use vst3::Steinberg::{
     int32, int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult, FUnknown,
@@ -224,6 +224,19 @@ pub struct Vst3Param {
     pub default: f64,
     /// `ParameterInfo::flags`.
     pub flags: i32,
+    /// The unit (group) the parameter sits in; 0 is the root unit.
+    pub unit_id: i32,
+}
+
+/// One unit (parameter group) from `IUnitInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vst3Unit {
+    /// Unit id; 0 is the root.
+    pub id: i32,
+    /// Parent unit id (-1 for the root).
+    pub parent: i32,
+    /// Display name.
+    pub name: String,
 }
 
 impl Vst3Param {
@@ -260,7 +273,29 @@ impl Vst3Plugin {
                             step_count: info.stepCount,
                             default: info.defaultNormalizedValue,
                             flags: info.flags,
+                            unit_id: info.unitId,
                         }
+                    })
+                })
+                .collect()
+        }
+    }
+
+    /// The controller's units (`IUnitInfo`); empty if it has no such
+    /// interface.
+    pub fn units(&self) -> Vec<Vst3Unit> {
+        let Some(info) = self.controller.cast::<IUnitInfo>() else {
+            return Vec::new();
+        };
+        // SAFETY: getUnitInfo fills a struct we own.
+        unsafe {
+            (0..info.getUnitCount())
+                .filter_map(|i| {
+                    let mut unit: UnitInfo = std::mem::zeroed();
+                    (info.getUnitInfo(i, &mut unit) == kResultOk).then(|| Vst3Unit {
+                        id: unit.id,
+                        parent: unit.parentUnitId,
+                        name: utf16_text(&unit.name),
                     })
                 })
                 .collect()

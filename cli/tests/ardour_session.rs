@@ -70,7 +70,9 @@ const CASES: &[Case] = &[Case {
         let dry_peak = peak_db(dry);
         let wet_peak = peak_db(wet);
         if !(-40.0..-3.0).contains(&dry_peak) {
-            return Err(format!("dry signal peak {dry_peak:.2} dBFS is not the test sine"));
+            return Err(format!(
+                "dry signal peak {dry_peak:.2} dBFS is not the test sine"
+            ));
         }
         // Sample peaks of the limited sine sit at the ceiling; the
         // true-peak margin keeps them a few hundredths of a dB below it.
@@ -80,7 +82,9 @@ const CASES: &[Case] = &[Case {
                  (dry {dry_peak:.2} dBFS + 24 dB gain)"
             ));
         }
-        Ok(format!("dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"))
+        Ok(format!(
+            "dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"
+        ))
     },
 }];
 
@@ -98,7 +102,9 @@ fn rms_db(audio: &wav::Audio) -> f64 {
         .channels
         .iter()
         .flatten()
-        .fold((0.0f64, 0usize), |(s, n), v| (s + f64::from(*v).powi(2), n + 1));
+        .fold((0.0f64, 0usize), |(s, n), v| {
+            (s + f64::from(*v).powi(2), n + 1)
+        });
     10.0 * (sum / n.max(1) as f64).max(1e-24).log10()
 }
 
@@ -354,7 +360,11 @@ fn run_ardour(ardour: &Ardour, s: &Scratch, script: &str, stage: &str, must_prin
         }
         let _ = fs::remove_dir_all(s.out_dir());
         fs::create_dir_all(s.out_dir()).expect("export folder");
-        let Output { status, stdout, stderr } = ardour_command(ardour, s)
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = ardour_command(ardour, s)
             .arg(&path)
             .output()
             .expect("cannot run Ardour's Lua tool");
@@ -409,8 +419,7 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
             .find(|c| c.lib == *lib)
             .unwrap_or_else(|| panic!("{lib}: no Ardour case in ardour_session.rs"));
         let library_path = cdylib_path(&dir, lib);
-        let library =
-            Vst3Library::load(&library_path).unwrap_or_else(|e| panic!("{lib}: {e}"));
+        let library = Vst3Library::load(&library_path).unwrap_or_else(|e| panic!("{lib}: {e}"));
         let name = library
             .classes()
             .into_iter()
@@ -438,13 +447,25 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
             "{lib}: Ardour's scanner did not accept the bundle:\n{scan_text}"
         );
 
-        run_ardour(&ardour, &s, &create_script(&s, &name, case.set), "create", "GLASS saved");
+        run_ardour(
+            &ardour,
+            &s,
+            &create_script(&s, &name, case.set),
+            "create",
+            "GLASS saved",
+        );
         let dry = read_export(&s, "dry");
         let wet = read_export(&s, "wet");
         let summary = (case.check)(&dry, &wet).unwrap_or_else(|e| panic!("{lib} in Ardour: {e}"));
         eprintln!("{lib} in Ardour: {summary}");
 
-        let out = run_ardour(&ardour, &s, &reload_script(&s, case.set), "reload", "GLASS reloaded");
+        let out = run_ardour(
+            &ardour,
+            &s,
+            &reload_script(&s, case.set),
+            "reload",
+            "GLASS reloaded",
+        );
         for (param, value) in case.set {
             let line = out
                 .lines()
@@ -466,8 +487,8 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
             (a - b).abs() < 0.1,
             "{lib}: reopened session sounds different: {b:.3} dB RMS, was {a:.3} dB"
         );
-        let summary = (case.check)(&dry, &reloaded)
-            .unwrap_or_else(|e| panic!("{lib} after reopening: {e}"));
+        let summary =
+            (case.check)(&dry, &reloaded).unwrap_or_else(|e| panic!("{lib} after reopening: {e}"));
         eprintln!("{lib} after reopening: {summary}");
     }
 }

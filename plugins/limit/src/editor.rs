@@ -153,7 +153,7 @@ impl LimitEditor {
                     ui.label(RichText::new("true-peak limiter").color(theme.text_dim));
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                         ui.add(ParamToggle::for_param(&params.bypass, &setter));
-                        ui.add(ParamToggle::for_param(&params.delta, &setter));
+                        ui.add(ParamToggle::for_param(&params.output.delta, &setter));
                     });
                 });
             },
@@ -178,7 +178,7 @@ impl LimitEditor {
             egui::pos2(in_rect.max.x + pad, body.min.y),
             egui::pos2(gr_rect.min.x - pad, body.max.y),
         );
-        let ceiling = params.ceiling.value();
+        let ceiling = params.dynamics.ceiling.value();
         ui.scope_builder(UiBuilder::new().max_rect(in_rect), |ui| {
             ui.add(
                 LevelMeter::new(&mut self.input)
@@ -241,9 +241,9 @@ impl LimitEditor {
                     row(ui, "PLR", plr, "LU");
                 });
                 ui.separator();
-                ui.add(ParamChoice::for_param(&params.target, &setter).combo());
-                if params.target.value() == crate::params::Target::Custom {
-                    ui.add(ParamKnob::for_param(&params.target_lufs, &setter));
+                ui.add(ParamChoice::for_param(&params.loudness.target, &setter).combo());
+                if params.loudness.target.value() == crate::params::Target::Custom {
+                    ui.add(ParamKnob::for_param(&params.loudness.target_lufs, &setter));
                 }
                 let distance = if integrated.is_finite() && integrated > -70.0 {
                     let d = integrated - target;
@@ -260,7 +260,7 @@ impl LimitEditor {
                 ui.label(RichText::new(distance).color(theme.accent));
                 ui.horizontal(|ui| {
                     let matched = glass_dsp::limiter::input_gain_for_target(
-                        params.input_gain.value(),
+                        params.dynamics.input_gain.value(),
                         integrated,
                         target,
                     );
@@ -273,10 +273,10 @@ impl LimitEditor {
                         )
                         .clicked()
                     {
-                        let new_gain = matched.unwrap_or(params.input_gain.value());
-                        setter.begin_set_parameter(&params.input_gain);
-                        setter.set_parameter(&params.input_gain, new_gain);
-                        setter.end_set_parameter(&params.input_gain);
+                        let new_gain = matched.unwrap_or(params.dynamics.input_gain.value());
+                        setter.begin_set_parameter(&params.dynamics.input_gain);
+                        setter.set_parameter(&params.dynamics.input_gain, new_gain);
+                        setter.end_set_parameter(&params.dynamics.input_gain);
                         s.reset_loudness.store(true, Ordering::Relaxed);
                     }
                     if ui.button("Reset").clicked() {
@@ -310,11 +310,11 @@ impl LimitEditor {
             )
         };
         let knobs: [&FloatParam; 5] = [
-            &params.input_gain,
-            &params.ceiling,
-            &params.release,
-            &params.lookahead,
-            &params.link,
+            &params.dynamics.input_gain,
+            &params.dynamics.ceiling,
+            &params.dynamics.release,
+            &params.dynamics.lookahead,
+            &params.dynamics.link,
         ];
         for (k, p) in knobs.into_iter().enumerate() {
             ui.scope_builder(
@@ -328,10 +328,13 @@ impl LimitEditor {
         }
         let detection = column(knobs_w, side_w).shrink2(Vec2::new(6.0, 0.0));
         ui.scope_builder(UiBuilder::new().max_rect(detection), |ui| {
-            ui.add(ParamToggle::for_param(&params.auto_release, &setter));
-            ui.add(ParamToggle::for_param(&params.true_peak, &setter));
+            ui.add(ParamToggle::for_param(
+                &params.dynamics.auto_release,
+                &setter,
+            ));
+            ui.add(ParamToggle::for_param(&params.detection.true_peak, &setter));
             ui.add(
-                ParamChoice::for_param(&params.oversampling, &setter)
+                ParamChoice::for_param(&params.detection.oversampling, &setter)
                     .segmented()
                     .with_width(detection.width()),
             );
@@ -339,11 +342,14 @@ impl LimitEditor {
         let output = column(knobs_w + side_w, side_w).shrink2(Vec2::new(6.0, 0.0));
         ui.scope_builder(UiBuilder::new().max_rect(output), |ui| {
             ui.add(
-                ParamChoice::for_param(&params.dither, &setter)
+                ParamChoice::for_param(&params.output.dither, &setter)
                     .segmented()
                     .with_width(output.width()),
             );
-            ui.add(ParamToggle::for_param(&params.noise_shaping, &setter));
+            ui.add(ParamToggle::for_param(
+                &params.output.noise_shaping,
+                &setter,
+            ));
         });
     }
 }

@@ -141,6 +141,33 @@ impl ClapPlugin for GlassLimit {
         ClapFeature::Stereo,
         ClapFeature::Mono,
     ];
+
+    /// Two pages for hardware controllers (Bitwig's remote controls and
+    /// other CLAP hosts): what is turned while mastering first, then the
+    /// output and loudness settings.
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        let p = &self.params;
+        context.add_section("Limit", |section| {
+            section.add_page("Limiter", |page| {
+                page.add_param(&p.dynamics.input_gain);
+                page.add_param(&p.dynamics.ceiling);
+                page.add_param(&p.dynamics.release);
+                page.add_param(&p.dynamics.auto_release);
+                page.add_param(&p.dynamics.lookahead);
+                page.add_param(&p.dynamics.link);
+                page.add_param(&p.detection.true_peak);
+                page.add_param(&p.detection.oversampling);
+            });
+            section.add_page("Output", |page| {
+                page.add_param(&p.output.dither);
+                page.add_param(&p.output.noise_shaping);
+                page.add_param(&p.output.delta);
+                page.add_param(&p.bypass);
+                page.add_param(&p.loudness.target);
+                page.add_param(&p.loudness.target_lufs);
+            });
+        });
+    }
 }
 
 impl Vst3Plugin for GlassLimit {

@@ -102,9 +102,9 @@ fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
     .with_value_to_string(formatters::v2s_f32_rounded(2))
 }
 
-/// Every parameter of Glasswork Limit.
+/// The limiter itself: drive, ceiling and timing.
 #[derive(Params)]
-pub struct LimitParams {
+pub struct DynamicsParams {
     /// Gain before limiting, −24..+36 dB.
     #[id = "gain"]
     pub input_gain: FloatParam,
@@ -123,12 +123,22 @@ pub struct LimitParams {
     /// Stereo link, 0..100 %.
     #[id = "link"]
     pub link: FloatParam,
+}
+
+/// How peaks are found.
+#[derive(Params)]
+pub struct DetectionParams {
     /// True-peak detection.
     #[id = "true_peak"]
     pub true_peak: BoolParam,
     /// Detector oversampling.
     #[id = "oversampling"]
     pub oversampling: EnumParam<Oversampling>,
+}
+
+/// What leaves the plugin: word length and monitoring.
+#[derive(Params)]
+pub struct OutputParams {
     /// Output dither.
     #[id = "dither"]
     pub dither: EnumParam<Dither>,
@@ -138,9 +148,11 @@ pub struct LimitParams {
     /// Listen to what is removed.
     #[id = "delta"]
     pub delta: BoolParam,
-    /// Bypass (latency-compensated, crossfaded).
-    #[id = "bypass"]
-    pub bypass: BoolParam,
+}
+
+/// The loudness target the meter measures against.
+#[derive(Params)]
+pub struct LoudnessParams {
     /// Loudness target preset.
     #[id = "target"]
     pub target: EnumParam<Target>,
@@ -149,43 +161,73 @@ pub struct LimitParams {
     pub target_lufs: FloatParam,
 }
 
+/// Every parameter of Glasswork Limit, in groups a host's generic editor
+/// shows as folders (CLAP `module`, VST3 units). Grouping leaves the ids,
+/// and so saved sessions and automation, unchanged.
+#[derive(Params)]
+pub struct LimitParams {
+    /// Gain, ceiling, release, lookahead, link.
+    #[nested(group = "Limiter")]
+    pub dynamics: DynamicsParams,
+    /// True-peak detection and its oversampling.
+    #[nested(group = "Detection")]
+    pub detection: DetectionParams,
+    /// Dither, noise shaping, delta.
+    #[nested(group = "Output")]
+    pub output: OutputParams,
+    /// Loudness target.
+    #[nested(group = "Loudness")]
+    pub loudness: LoudnessParams,
+    /// Bypass (latency-compensated, crossfaded).
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
 impl Default for LimitParams {
     fn default() -> Self {
         let d = LimiterParams::default();
         Self {
-            input_gain: db_param("Gain", d.input_gain_db, -24.0, 36.0, " dB"),
-            ceiling: db_param("Ceiling", d.ceiling_db, -30.0, 0.0, " dBTP"),
-            release: ms_param(
-                "Release",
-                d.release_ms,
-                glass_dsp::limiter::MIN_RELEASE_MS,
-                2000.0,
-            ),
-            auto_release: BoolParam::new("Auto Release", d.auto_release),
-            lookahead: ms_param(
-                "Lookahead",
-                d.lookahead_ms,
-                glass_dsp::limiter::MIN_LOOKAHEAD_MS,
-                glass_dsp::limiter::MAX_LOOKAHEAD_MS,
-            ),
-            link: FloatParam::new(
-                "Stereo Link",
-                d.stereo_link * 100.0,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: 100.0,
-                },
-            )
-            .with_unit(" %")
-            .with_step_size(0.1),
-            true_peak: BoolParam::new("True Peak", d.true_peak),
-            oversampling: EnumParam::new("Oversampling", Oversampling::X4),
-            dither: EnumParam::new("Dither", Dither::Off),
-            noise_shaping: BoolParam::new("Noise Shaping", d.noise_shaping),
-            delta: BoolParam::new("Delta", d.delta),
+            dynamics: DynamicsParams {
+                input_gain: db_param("Gain", d.input_gain_db, -24.0, 36.0, " dB"),
+                ceiling: db_param("Ceiling", d.ceiling_db, -30.0, 0.0, " dBTP"),
+                release: ms_param(
+                    "Release",
+                    d.release_ms,
+                    glass_dsp::limiter::MIN_RELEASE_MS,
+                    2000.0,
+                ),
+                auto_release: BoolParam::new("Auto Release", d.auto_release),
+                lookahead: ms_param(
+                    "Lookahead",
+                    d.lookahead_ms,
+                    glass_dsp::limiter::MIN_LOOKAHEAD_MS,
+                    glass_dsp::limiter::MAX_LOOKAHEAD_MS,
+                ),
+                link: FloatParam::new(
+                    "Stereo Link",
+                    d.stereo_link * 100.0,
+                    FloatRange::Linear {
+                        min: 0.0,
+                        max: 100.0,
+                    },
+                )
+                .with_unit(" %")
+                .with_step_size(0.1),
+            },
+            detection: DetectionParams {
+                true_peak: BoolParam::new("True Peak", d.true_peak),
+                oversampling: EnumParam::new("Oversampling", Oversampling::X4),
+            },
+            output: OutputParams {
+                dither: EnumParam::new("Dither", Dither::Off),
+                noise_shaping: BoolParam::new("Noise Shaping", d.noise_shaping),
+                delta: BoolParam::new("Delta", d.delta),
+            },
+            loudness: LoudnessParams {
+                target: EnumParam::new("Loudness Target", Target::Spotify),
+                target_lufs: db_param("Custom Target", -14.0, -36.0, -5.0, " LUFS"),
+            },
             bypass: BoolParam::new("Bypass", false).make_bypass(),
-            target: EnumParam::new("Loudness Target", Target::Spotify),
-            target_lufs: db_param("Custom Target", -14.0, -36.0, -5.0, " LUFS"),
         }
     }
 }
@@ -194,31 +236,34 @@ impl LimitParams {
     /// The kernel's view of the current values.
     pub fn kernel_params(&self) -> LimiterParams {
         LimiterParams {
-            input_gain_db: self.input_gain.value(),
-            ceiling_db: self.ceiling.value(),
-            release_ms: self.release.value(),
-            auto_release: self.auto_release.value(),
-            lookahead_ms: self.lookahead.value(),
-            stereo_link: self.link.value() * 0.01,
-            true_peak: self.true_peak.value(),
-            oversampling: match self.oversampling.value() {
+            input_gain_db: self.dynamics.input_gain.value(),
+            ceiling_db: self.dynamics.ceiling.value(),
+            release_ms: self.dynamics.release.value(),
+            auto_release: self.dynamics.auto_release.value(),
+            lookahead_ms: self.dynamics.lookahead.value(),
+            stereo_link: self.dynamics.link.value() * 0.01,
+            true_peak: self.detection.true_peak.value(),
+            oversampling: match self.detection.oversampling.value() {
                 Oversampling::X4 => DetectorOversampling::X4,
                 Oversampling::X8 => DetectorOversampling::X8,
                 Oversampling::X16 => DetectorOversampling::X16,
             },
-            dither: match self.dither.value() {
+            dither: match self.output.dither.value() {
                 Dither::Off => DitherDepth::Off,
                 Dither::Bits16 => DitherDepth::Bits16,
                 Dither::Bits24 => DitherDepth::Bits24,
             },
-            noise_shaping: self.noise_shaping.value(),
-            delta: self.delta.value(),
+            noise_shaping: self.output.noise_shaping.value(),
+            delta: self.output.delta.value(),
             bypass: self.bypass.value(),
         }
     }
 
     /// The loudness target in LUFS.
     pub fn target_lufs(&self) -> f32 {
-        self.target.value().lufs(self.target_lufs.value())
+        self.loudness
+            .target
+            .value()
+            .lufs(self.loudness.target_lufs.value())
     }
 }
