@@ -16,7 +16,7 @@ use clack_extensions::tail::{HostTail, HostTailImpl};
 use clack_host::host::HostError as ClackHostError;
 use clack_host::prelude::*;
 use clack_host::utils::ClapId;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// The plugin called `request_restart()`: deactivate and reactivate it.
 pub(crate) const RESTART: u32 = 1;
@@ -79,6 +79,11 @@ impl HostGuiImpl for HostShared {
 #[derive(Default)]
 pub(crate) struct HostShared {
     requests: AtomicU32,
+    /// The host is inside the plugin's `activate()`.
+    pub(crate) activating: AtomicBool,
+    /// The plugin called `clap_host_latency::changed` outside `activate()`,
+    /// which the CLAP specification forbids (it must ask for a restart).
+    pub(crate) latency_changed_outside_activate: AtomicBool,
 }
 
 impl HostShared {
@@ -134,6 +139,11 @@ impl HostParamsImplMainThread for HostMainThread<'_> {
 
 impl HostLatencyImpl for HostMainThread<'_> {
     fn changed(&self) {
+        if !self.shared.activating.load(Ordering::Acquire) {
+            self.shared
+                .latency_changed_outside_activate
+                .store(true, Ordering::Release);
+        }
         self.shared.raise(LATENCY_CHANGED);
     }
 }

@@ -16,6 +16,7 @@ use clack_extensions::tail::PluginTail;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::ffi::CString;
+use std::sync::atomic::Ordering;
 
 /// Sample rate and block-size bounds given to `activate()`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,6 +214,8 @@ impl Plugin {
             )));
         }
         let io = AudioIo::new(&self.layout, config.max_frames as usize);
+        self.instance
+            .access_shared_handler(|s| s.activating.store(true, Ordering::Release));
         let processor = self
             .instance
             .activate(
@@ -223,7 +226,10 @@ impl Plugin {
                     max_frames_count: config.max_frames,
                 },
             )
-            .map_err(|e| HostError::Activate(e.to_string()))?;
+            .map_err(|e| HostError::Activate(e.to_string()));
+        self.instance
+            .access_shared_handler(|s| s.activating.store(false, Ordering::Release));
+        let processor = processor?;
         self.active = Some(Active {
             processor: Some(processor),
             config,
@@ -231,6 +237,14 @@ impl Plugin {
         });
         self.poll_host_requests();
         Ok(())
+    }
+
+    /// Whether the plugin has called `clap_host_latency::changed` outside
+    /// `activate()` since it was created (a CLAP rule: an active plugin must
+    /// request a restart and report the change from the next `activate`).
+    pub fn latency_changed_outside_activate(&self) -> bool {
+        self.instance
+            .access_shared_handler(|s| s.latency_changed_outside_activate.load(Ordering::Acquire))
     }
 
     /// Calls `deactivate()`; a no-op if not active.

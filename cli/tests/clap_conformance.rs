@@ -431,6 +431,12 @@ fn reported_latency_follows_every_parameter() {
                         );
                     }
                 }
+                // A change made in process() is announced by requesting a
+                // restart, never by `latency.changed` outside activate().
+                assert!(
+                    !plugin.latency_changed_outside_activate(),
+                    "{at}: clap_host_latency::changed called outside activate()"
+                );
             }
         }
     });

@@ -168,6 +168,9 @@ pub struct Wrapper<P: ClapPlugin> {
     /// `latency_changed` needs to be called in `activate` in order to inform the host of the
     /// latency change.
     latency_changed: AtomicBool,
+    /// GLASSWORK PATCH: true while `activate` runs, the only time `clap_host_latency::changed`
+    /// may be called.
+    activating: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
     /// extension.
@@ -447,11 +450,20 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                     //
                     // In practice, ignoring the activation status would be fine for many hosts, but
                     // following the specification is probably a good idea regardless :)
+                    //
+                    // GLASSWORK PATCH: `clap_host_latency::changed` may only be called from
+                    // within `activate`. A change made by `process()` reaches this main-thread
+                    // task only after the block, possibly after the host has deactivated the
+                    // plugin; calling `changed` then breaks the rule. Outside `activate` the
+                    // change is remembered and announced by the next `activate` instead (the
+                    // host reads the latency after activating anyway).
                     if self.is_activated.load(Ordering::SeqCst) {
                         self.latency_changed.store(true, Ordering::SeqCst);
                         self.request_restart();
-                    } else {
+                    } else if self.activating.load(Ordering::SeqCst) {
                         unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
+                    } else {
+                        self.latency_changed.store(true, Ordering::SeqCst);
                     }
                 }
                 None => {
@@ -616,6 +628,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             input_events: AtomicRefCell::new(VecDeque::with_capacity(P::INPUT_EVENT_CAPACITY)),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             latency_changed: AtomicBool::new(false),
+            activating: AtomicBool::new(false),
             current_latency: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
             // process call buffers can be initialized without any allocations
@@ -1743,6 +1756,8 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
+        wrapper.activating.store(true, Ordering::SeqCst);
+
         // If this reactivation happened due to the latency changing, notify the host of that
         // latency change.
         if wrapper.latency_changed.swap(false, Ordering::SeqCst)
@@ -1805,6 +1820,8 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
+
+        wrapper.activating.store(false, Ordering::SeqCst);
 
         result
     }
