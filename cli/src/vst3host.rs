@@ -82,7 +82,8 @@ pub struct Vst3ClassInfo {
 pub struct Vst3Library {
     path: PathBuf,
     library: &'static libloading::Library,
-    factory: ComPtr<IPluginFactory>,
+    /// Released by hand in `drop`, before `ModuleExit`.
+    factory: std::mem::ManuallyDrop<ComPtr<IPluginFactory>>,
 }
 
 impl Vst3Library {
@@ -112,7 +113,7 @@ impl Vst3Library {
             Ok(Self {
                 path: path.to_owned(),
                 library,
-                factory,
+                factory: std::mem::ManuallyDrop::new(factory),
             })
         }
     }
@@ -196,9 +197,12 @@ impl Vst3Library {
 
 impl Drop for Vst3Library {
     fn drop(&mut self) {
-        // SAFETY: ModuleExit takes no arguments; the factory pointer is
-        // released by ComPtr's drop after this, which the module allows.
+        // The factory is released first: after ModuleExit the module may
+        // have torn down what its objects need.
+        // SAFETY: the factory is not used again; ModuleExit takes no
+        // arguments.
         unsafe {
+            std::mem::ManuallyDrop::drop(&mut self.factory);
             if let Ok(exit) = self
                 .library
                 .get::<unsafe extern "C" fn() -> bool>(b"ModuleExit\0")

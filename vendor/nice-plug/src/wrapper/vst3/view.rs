@@ -465,7 +465,7 @@ impl<P: Vst3Plugin> IPlugViewTrait for WrapperView<P> {
             return kResultFalse;
         };
 
-        let mut window = inner.editor_window.borrow_mut();
+        let mut window = borrow_mut_patiently(&inner.editor_window);
         if window.is_none() {
             let parent_handle = if unsafe { fid_matches(type_, kPlatformTypeX11EmbedWindowID) } {
                 #[allow(clippy::unnecessary_cast)]
@@ -595,7 +595,7 @@ impl<P: Vst3Plugin> IPlugViewTrait for WrapperView<P> {
             return kResultFalse;
         };
 
-        let mut editor_handle = inner.editor_window.borrow_mut();
+        let mut editor_handle = borrow_mut_patiently(&inner.editor_window);
         if editor_handle.is_some() {
             inner.is_editor_open.store(false, Ordering::SeqCst);
             *editor_handle = None;
@@ -887,4 +887,25 @@ impl<P: Vst3Plugin> Drop for RunLoopEventHandler<P> {
                 .unregisterEventHandler(self.event_handler_ptr.0.get());
         }
     }
+}
+
+/// GLASSWORK PATCH: a mutable borrow of the editor window that waits out momentary readers.
+///
+/// The background worker may hold a shared borrow of the window for an instant while it finds
+/// out that it may not use it from its thread (see `WrapperInner::with_editor_window`). A plain
+/// `borrow_mut()` on the GUI thread at that instant panics ("already immutably borrowed") and
+/// takes the host down; the worker's borrow ends within nanoseconds, so the GUI thread waits.
+fn borrow_mut_patiently<T>(
+    cell: &atomic_refcell::AtomicRefCell<T>,
+) -> atomic_refcell::AtomicRefMut<'_, T> {
+    // A borrow still held after this long is not a momentary reader but a re-entrant call on
+    // this thread; waiting longer would hang the host, so fall through to the panicking borrow.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < give_up {
+        if let Ok(borrow) = cell.try_borrow_mut() {
+            return borrow;
+        }
+        std::thread::yield_now();
+    }
+    cell.borrow_mut()
 }
