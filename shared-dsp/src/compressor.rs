@@ -588,6 +588,9 @@ pub struct Compressor {
     meter: CompressorMeter,
     max_lookahead: usize,
     prepared: bool,
+    /// Run the AVX2 build of the per-segment code (same arithmetic, wider
+    /// vectors; no fused multiply-adds, so the output is identical).
+    wide: bool,
 }
 
 impl Default for Compressor {
@@ -612,6 +615,7 @@ impl Compressor {
             meter: CompressorMeter::default(),
             max_lookahead: 0,
             prepared: false,
+            wide: has_avx2(),
         }
     }
 
@@ -811,6 +815,9 @@ impl Compressor {
             if !(ch.y.is_finite() && ch.g.is_finite() && ch.baseline.is_finite()) {
                 ch.reset_dynamics(c.style);
             }
+            if ch.y < FLUSH_DB {
+                ch.y = 0.0;
+            }
             ch.update_period(&c);
         }
         if self.ramping {
@@ -882,9 +889,51 @@ impl Compressor {
         }
     }
 
+    /// Uses the AVX2 build of the inner loops where the CPU has it (`true`,
+    /// the default) or forces the baseline build (`false`). Both give
+    /// bit-identical output; this exists so tests and benchmarks can compare
+    /// them.
+    pub fn set_vector_path(&mut self, enabled: bool) {
+        self.wide = enabled && has_avx2();
+    }
+
     /// One piece of a control period: `n` samples from `start`, at phase `p0`.
-    #[allow(clippy::too_many_arguments)]
     fn run(
+        &mut self,
+        chans: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        start: usize,
+        n: usize,
+        p0: usize,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            // SAFETY: `wide` is only set when the CPU reports AVX2.
+            unsafe { self.run_avx2(chans, sidechain, nch, start, n, p0) };
+            return;
+        }
+        self.run_body(chans, sidechain, nch, start, n, p0);
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(
+        &mut self,
+        chans: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        start: usize,
+        n: usize,
+        p0: usize,
+    ) {
+        self.run_body(chans, sidechain, nch, start, n, p0);
+    }
+
+    #[inline(always)]
+    fn run_body(
         &mut self,
         chans: &mut [&mut [f32]],
         sidechain: Option<&[&[f32]]>,
@@ -920,9 +969,8 @@ impl Compressor {
             }
         }
 
-        // Filters, level, dB.
-        let mut xg = [[FLOOR_DB; B]; 2];
-        let mut max_det = self.meter.max_detector_db;
+        // Filters and level per channel.
+        let mut level = [[0.0f32; B]; 2];
         for (ch, (state, k)) in self.channels.iter_mut().zip(key.iter_mut()).enumerate() {
             if ch >= nch {
                 break;
@@ -933,13 +981,9 @@ impl Compressor {
             if c.lpf {
                 state.lpf.process_block(&mut k[..n]);
             }
-            let mut level = [0.0f32; B];
             state
                 .detector
-                .process_block(&k[..n], c.blend, &mut level[..n]);
-            for (x, &l) in xg[ch][..n].iter_mut().zip(&level[..n]) {
-                *x = fast_gain_to_db(l, FLOOR_DB, FLOOR_GAIN);
-            }
+                .process_block(&k[..n], c.blend, &mut level[ch][..n]);
             if lookahead > 0 {
                 for &v in &k[..n] {
                     state.key_delay.push(v);
@@ -947,22 +991,35 @@ impl Compressor {
             }
         }
 
-        // Stereo link in the dB domain: each channel moves towards the louder.
+        // Levels in dB, and the stereo link in the dB domain: each channel
+        // moves towards the louder one. Fully linked, the louder level is
+        // taken before the logarithm (which keeps the order), so one
+        // conversion serves both channels.
         let shared_path = stereo && r.link >= 1.0;
-        if stereo && r.link > 0.0 {
-            let [a, b] = &mut xg;
-            for (a, b) in a[..n].iter_mut().zip(b[..n].iter_mut()) {
-                let m = a.max(*b);
-                if shared_path {
-                    *a = m;
-                    *b = m;
-                } else {
-                    *a += r.link * (m - *a);
-                    *b += r.link * (m - *b);
+        let mut xg = [[FLOOR_DB; B]; 2];
+        if shared_path {
+            let [l0, l1] = &level;
+            for ((x, a), b) in xg[0][..n].iter_mut().zip(&l0[..n]).zip(&l1[..n]) {
+                *x = fast_gain_to_db(a.max(*b), FLOOR_DB, FLOOR_GAIN);
+            }
+        } else {
+            for (x, l) in xg.iter_mut().zip(&level).take(nch) {
+                for (x, &l) in x[..n].iter_mut().zip(&l[..n]) {
+                    *x = fast_gain_to_db(l, FLOOR_DB, FLOOR_GAIN);
+                }
+            }
+            if stereo && r.link > 0.0 {
+                let link = r.link;
+                let [a, b] = &mut xg;
+                for (a, b) in a[..n].iter_mut().zip(b[..n].iter_mut()) {
+                    let m = a.max(*b);
+                    *a += link * (m - *a);
+                    *b += link * (m - *b);
                 }
             }
         }
-        for x in xg.iter().take(nch) {
+        let mut max_det = self.meter.max_detector_db;
+        for x in xg.iter().take(if shared_path { 1 } else { nch }) {
             for &v in &x[..n] {
                 max_det = max_det.max(v);
             }
@@ -1032,23 +1089,30 @@ impl Compressor {
         let listening = r.listen[p0] > 0.0 || r.listen[p0 + n - 1] > 0.0;
         for ch in 0..nch {
             let w = &mut wet[ch];
-            let g = &gain[ch];
             // Dry in the processing domain (M/S or L/R) for the mix.
             let a: [f32; B] = *w;
-            for (i, v) in w[..n].iter_mut().enumerate() {
-                *v *= g[i];
-            }
+            let (mk, mx) = (&r.makeup[range.clone()], &r.mix[range.clone()]);
             if c.style == Style::Punchy {
                 let drive = r.drive;
-                for (i, v) in w[..n].iter_mut().enumerate() {
-                    let amount = SAT_MAX * (gr[ch][i] * (1.0 / SAT_FULL_DB)).min(1.0);
-                    let s = soft_clip(*v * drive) / drive;
-                    *v += amount * (s - *v);
+                for ((v, &g), &red) in w[..n].iter_mut().zip(&gain[ch][..n]).zip(&gr[ch][..n]) {
+                    let x = *v * g;
+                    let amount = SAT_MAX * (red * (1.0 / SAT_FULL_DB)).min(1.0);
+                    let s = soft_clip(x * drive) / drive;
+                    *v = x + amount * (s - x);
                 }
-            }
-            let (mk, mx) = (&r.makeup[range.clone()], &r.mix[range.clone()]);
-            for (i, v) in w[..n].iter_mut().enumerate() {
-                *v = lerp(a[i], *v * mk[i], mx[i]);
+                for (((v, &a), &m), &t) in w[..n].iter_mut().zip(&a[..n]).zip(mk).zip(mx) {
+                    *v = lerp(a, *v * m, t);
+                }
+            } else {
+                for ((((v, &a), &g), &m), &t) in w[..n]
+                    .iter_mut()
+                    .zip(&a[..n])
+                    .zip(&gain[ch][..n])
+                    .zip(mk)
+                    .zip(mx)
+                {
+                    *v = lerp(a, a * g * m, t);
+                }
             }
             if listening {
                 let state = &self.channels[ch];
@@ -1073,10 +1137,15 @@ impl Compressor {
         }
         let mut output_peak = self.meter.output_peak;
         let (out_gain, bypass) = (&r.output[range.clone()], &r.bypass[range.clone()]);
-        for ch in 0..nch {
-            let dst = &mut chans[ch][start..start + n];
-            for (i, y) in dst.iter_mut().enumerate() {
-                let v = lerp(wet[ch][i] * out_gain[i], dry[ch][i], bypass[i]);
+        for ((dst, w), d) in chans.iter_mut().zip(&wet).zip(&dry).take(nch) {
+            for ((((y, &w), &d), &og), &b) in dst[start..start + n]
+                .iter_mut()
+                .zip(&w[..n])
+                .zip(&d[..n])
+                .zip(out_gain)
+                .zip(bypass)
+            {
+                let v = lerp(w * og, d, b);
                 output_peak = output_peak.max(v.abs());
                 *y = v;
             }
@@ -1085,9 +1154,22 @@ impl Compressor {
     }
 }
 
+/// Whether this CPU can run the AVX2 build.
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// One gain path over `xg` (detector levels in dB, after linking): writes the
 /// reduction (dB) and linear gain per sample. `range` indexes the period's
 /// ramps.
+#[inline(always)]
 fn gain_path(
     ch: &mut Channel,
     c: &Coefs,
@@ -1165,35 +1247,51 @@ fn gain_path(
         let mut y = ch.y;
         let mut base = ch.baseline;
         let mut hold_left = ch.hold_left;
-        for i in 0..n {
-            let x = if feedback {
-                let level = xg[i] - y as f32;
-                let k = feedback_gain(sl[i], ch.fb_cap);
-                (k * excess_db(level, th[i], kn[i])).min(rg[i])
-            } else {
-                target[i]
-            };
-            overshoot = overshoot.max(x - y as f32);
-            let x = f64::from(x);
-            if x > y {
-                y = x + aa * (y - x);
-                hold_left = hold;
-            } else if hold_left > 0 {
-                hold_left -= 1;
-            } else {
-                let ar = if auto && y > base { af } else { asl };
-                y = x + ar * (y - x);
+        let plain = !feedback && hold == 0 && !auto && c.style == Style::Clean;
+        if plain {
+            // The common case without hold, auto release or the opto cell,
+            // written without branches: attack and release alternate
+            // unpredictably on programme (every cycle of a waveform), which
+            // a branch would mispredict. Tiny reductions are flushed at the
+            // next control tick instead of per sample, to keep the loop's
+            // dependency chain short.
+            for (g, &x) in gr[..n].iter_mut().zip(&target[..n]) {
+                let x = f64::from(x);
+                let a = if x > y { aa } else { asl };
+                y = x + a * (y - x);
+                *g = y as f32;
             }
-            if y < FLUSH_DB {
-                y = 0.0;
-            }
-            if auto {
-                base = y + ab * (base - y);
-                if base < FLUSH_DB {
-                    base = 0.0;
+        } else {
+            for i in 0..n {
+                let x = if feedback {
+                    let level = xg[i] - y as f32;
+                    let k = feedback_gain(sl[i], ch.fb_cap);
+                    (k * excess_db(level, th[i], kn[i])).min(rg[i])
+                } else {
+                    target[i]
+                };
+                overshoot = overshoot.max(x - y as f32);
+                let x = f64::from(x);
+                if x > y {
+                    y = x + aa * (y - x);
+                    hold_left = hold;
+                } else if hold_left > 0 {
+                    hold_left -= 1;
+                } else {
+                    let ar = if auto && y > base { af } else { asl };
+                    y = x + ar * (y - x);
                 }
+                if y < FLUSH_DB {
+                    y = 0.0;
+                }
+                if auto {
+                    base = y + ab * (base - y);
+                    if base < FLUSH_DB {
+                        base = 0.0;
+                    }
+                }
+                gr[i] = y as f32;
             }
-            gr[i] = y as f32;
         }
         ch.y = y;
         ch.baseline = base;

@@ -107,6 +107,7 @@ impl LevelDetector {
     /// `blend` in [0, 1] (0 = peak, 1 = RMS). With `blend == 0` the RMS
     /// window is not fed (it is cleared when RMS use resumes, see
     /// [`set_window`](Self::set_window) / [`reset`](Self::reset)).
+    #[inline]
     pub fn process_block(&mut self, key: &[f32], blend: f32, levels: &mut [f32]) {
         if blend <= 0.0 {
             for (l, &x) in levels.iter_mut().zip(key) {

@@ -916,3 +916,31 @@ fn opto_and_auto_release_are_program_dependent() {
         );
     }
 }
+
+#[test]
+fn vector_and_baseline_builds_give_identical_output() {
+    let fs = 48_000.0;
+    let x = mixed_signal(20_000, 13);
+    for style in [Style::Clean, Style::Opto, Style::Punchy] {
+        for topology in [Topology::FeedForward, Topology::Feedback] {
+            let p = CompressorParams {
+                style,
+                topology,
+                detector_blend: 0.3,
+                stereo_link: 0.6,
+                sc_hpf_hz: 80.0,
+                lookahead_ms: 1.0,
+                mix: 0.8,
+                ..CompressorParams::default()
+            };
+            let mut wide = compressor(fs, 2, &p);
+            let mut base = compressor(fs, 2, &p);
+            base.set_vector_path(false);
+            assert_eq!(
+                run(&mut wide, &x, 300),
+                run(&mut base, &x, 300),
+                "{style:?} {topology:?}"
+            );
+        }
+    }
+}
