@@ -459,10 +459,10 @@ impl CompEditor {
                     .segmented()
                     .with_width(side.width()),
             );
-            ui.horizontal(|ui| {
-                ui.add(ParamToggle::for_param(&params.auto_release, &setter));
-                ui.add(ParamToggle::for_param(&params.auto_makeup, &setter));
-            });
+            // One toggle per row: side by side they overrun the column at
+            // the smallest editor size.
+            ui.add(ParamToggle::for_param(&params.auto_release, &setter));
+            ui.add(ParamToggle::for_param(&params.auto_makeup, &setter));
         });
     }
 }
