@@ -273,4 +273,65 @@ mod tests {
         let f = frames[190];
         assert!((f[0] - f[1] - f[2]).abs() < 0.05, "{f:?}");
     }
+
+    #[test]
+    fn sidechain_keys_the_gain_and_the_editor_learns_it_is_in_use() {
+        // Main at −40 dB, sidechain square at −6 dB, ∞:1 hard knee at
+        // −30 dB: 24 dB of reduction, and the dot sits at the key's level.
+        let params = CompressorParams {
+            threshold_db: -30.0,
+            ratio: f32::INFINITY,
+            knee_db: 0.0,
+            attack_ms: 1.0,
+            external_sidechain: true,
+            ..CompressorParams::default()
+        };
+        let shared = Arc::new(CompShared::default());
+        let mut engine = CompEngine::new(shared.clone());
+        engine.prepare(48_000.0, 512, 2, &params);
+        let sq = |a: f32| -> Vec<f32> {
+            (0..24_000)
+                .map(|i| if (i / 32) % 2 == 0 { a } else { -a })
+                .collect()
+        };
+        let (main, key) = (sq(0.01), sq(0.501_187_2));
+        let (mut l, mut r) = (main.clone(), main.clone());
+        for s in (0..24_000).step_by(500) {
+            let k: [&[f32]; 1] = [&key[s..s + 500]];
+            engine.process(
+                &mut [&mut l[s..s + 500], &mut r[s..s + 500]],
+                Some(&k),
+                &params,
+            );
+        }
+        assert!(shared.sidechain_in_use.load(Ordering::Relaxed));
+        let reduction = 20.0 * (main[23_999] / l[23_999]).abs().log10();
+        assert!((reduction - 24.0).abs() < 0.05, "{reduction}");
+        assert!((shared.dot_input_db.load() + 6.0).abs() < 0.05);
+        assert!((shared.dot_reduction_db.load() - 24.0).abs() < 0.05);
+        // Without a sidechain port the flag drops and the input keys itself.
+        engine.process(&mut [&mut l[..500], &mut r[..500]], None, &params);
+        assert!(!shared.sidechain_in_use.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn lookahead_sets_the_latency_the_plugin_reports() {
+        let shared = Arc::new(CompShared::default());
+        let mut engine = CompEngine::new(shared);
+        for (fs, ms) in [(44_100.0f32, 5.0f32), (48_000.0, 20.0), (96_000.0, 0.0)] {
+            let params = CompressorParams {
+                lookahead_ms: ms,
+                ..CompressorParams::default()
+            };
+            engine.prepare(fs, 512, 2, &params);
+            let latency = engine.latency_for(&params);
+            assert_eq!(latency, (ms * fs / 1000.0).round() as usize);
+            let mut x = vec![0.0f32; 4096];
+            x[10] = 0.01;
+            let mut y = x.clone();
+            engine.process(&mut [&mut y[..]], None, &params);
+            let peak = y.iter().position(|v| *v != 0.0);
+            assert_eq!(peak, Some(10 + latency), "{fs} Hz {ms} ms");
+        }
+    }
 }
