@@ -11,11 +11,12 @@
 //!
 //! The structure is the log-domain design recommended by D. Giannoulis,
 //! M. Massberg and J. D. Reiss, "Digital Dynamic Range Compressor Design — A
-//! Tutorial and Analysis", JAES 60(6), 2012 (their Fig. 7): the level is
-//! converted to dB, the static curve ([`crate::gain_computer`], eq. (4))
-//! gives the gain reduction a steady level should get, and the *reduction*
-//! is smoothed by a branching one-pole ("smooth branching" detector, eq.
-//! (17)) with `α = e^(−1/(τ·fs))`. Smoothing after the curve means the
+//! Tutorial and Analysis", JAES 60(6), 2012: the level is converted to dB,
+//! the static curve ([`crate::gain_computer`], eq. (4)) gives the gain
+//! reduction a steady level should get, and the *reduction* is smoothed by
+//! a branching one-pole (their "smooth branching" peak detector: attack
+//! coefficient while the reduction rises, release while it falls) with
+//! `α = e^(−1/(τ·fs))`. Smoothing after the curve means the
 //! attack and release times are exactly the times a step in gain reduction
 //! takes to cover 1 − 1/e (63.2 %) of its size, whatever the threshold or
 //! ratio, and a steady input gets exactly the static curve.
@@ -93,7 +94,9 @@ pub const SC_LPF_RANGE_HZ: (f32, f32) = (500.0, 20_000.0);
 /// Level reported for silence, dB.
 pub const FLOOR_DB: f32 = -200.0;
 
+/// Linear level of [`FLOOR_DB`].
 const FLOOR_GAIN: f32 = 1e-10;
+/// Glide time of the smoothed parameters, ms.
 const RAMP_MS: f32 = 20.0;
 const B: usize = CONTROL_BLOCK;
 /// Punchy style: saturation amount at full depth and the depth it is reached at.
