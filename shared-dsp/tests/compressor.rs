@@ -944,3 +944,59 @@ fn vector_and_baseline_builds_give_identical_output() {
         }
     }
 }
+
+/// Amplitude of the component at `cycles_per_sample` in `x` (one DFT bin;
+/// `x` holds a whole number of periods).
+fn tone_amplitude(x: &[f32], cycles_per_sample: f64) -> f64 {
+    let (mut re, mut im) = (0.0f64, 0.0f64);
+    for (n, &v) in x.iter().enumerate() {
+        let ph = 2.0 * std::f64::consts::PI * cycles_per_sample * n as f64;
+        re += f64::from(v) * ph.cos();
+        im -= f64::from(v) * ph.sin();
+    }
+    2.0 * (re * re + im * im).sqrt() / x.len() as f64
+}
+
+#[test]
+fn punchy_saturation_is_gentle_and_grows_with_the_reduction() {
+    // A steady 1 kHz sine into an RMS detector with a long window: the gain
+    // barely moves within a cycle, so Clean adds almost no harmonics, and
+    // Punchy's saturation shows as a third harmonic that rises with the
+    // gain reduction but stays gentle.
+    let fs = 48_000.0;
+    let f = 1000.0 / 48_000.0;
+    let x: Vec<f32> = (0..96_000)
+        .map(|n| 0.5 * (2.0 * std::f64::consts::PI * f * n as f64).sin() as f32)
+        .collect();
+    let h3_dbc = |style, threshold_db| {
+        let p = CompressorParams {
+            threshold_db,
+            ratio: MAX_RATIO,
+            detector_blend: 1.0,
+            rms_window_ms: 100.0,
+            attack_ms: 50.0,
+            release_ms: 500.0,
+            style,
+            ..CompressorParams::default()
+        };
+        let mut comp = compressor(fs, 1, &p);
+        let y = run(&mut comp, std::slice::from_ref(&x), 512);
+        let tail = &y[0][48_000..];
+        20.0 * (tone_amplitude(tail, 3.0 * f) / tone_amplitude(tail, f)).log10()
+    };
+    // The sine reads −9 dB RMS: thresholds −15 and −27 dB give 6 and 18 dB
+    // of reduction.
+    let (clean, light, heavy) = (
+        h3_dbc(Style::Clean, -27.0),
+        h3_dbc(Style::Punchy, -15.0),
+        h3_dbc(Style::Punchy, -27.0),
+    );
+    println!("H3: clean {clean:.1} dBc, punchy 6 dB GR {light:.1} dBc, 18 dB GR {heavy:.1} dBc");
+    assert!(clean < -80.0, "clean adds {clean} dBc");
+    assert!(heavy > clean + 40.0, "punchy {heavy} vs clean {clean}");
+    assert!(
+        heavy > light + 3.0,
+        "more reduction, more colour: {light} -> {heavy}"
+    );
+    assert!(heavy < -20.0, "gentle: {heavy} dBc");
+}
