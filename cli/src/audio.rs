@@ -77,6 +77,8 @@ pub struct AudioThread<'a> {
     pub(crate) tail_ext: Option<PluginTail>,
     pub(crate) config: AudioConfig,
     pub(crate) steady_time: u64,
+    /// [`AudioThread::process_with_aux`] has filled the auxiliary inputs for this block.
+    pub(crate) aux_filled: bool,
 }
 
 impl AudioThread<'_> {
@@ -163,6 +165,52 @@ impl AudioThread<'_> {
         Ok(status)
     }
 
+    /// Channels of the first auxiliary (non-main) input port, such as a sidechain; 0 without one.
+    pub fn aux_input_channels(&self) -> usize {
+        self.aux_input_port().map_or(0, |p| self.io.inputs[p].len())
+    }
+
+    fn aux_input_port(&self) -> Option<usize> {
+        (0..self.io.inputs.len()).find(|&p| Some(p) != self.io.main_input)
+    }
+
+    /// Like [`Self::process`], with `aux` routed to the first auxiliary input port (a host's
+    /// sidechain routing): one slice per channel of that port, each as long as the main input;
+    /// channels without a slice get silence. Without `aux` slices (or without an auxiliary port)
+    /// this is [`Self::process`], where auxiliary inputs are silent as from an unconnected port.
+    pub fn process_with_aux(
+        &mut self,
+        input: &[&[f32]],
+        aux: &[&[f32]],
+        output: &mut [&mut [f32]],
+        events: impl IntoIterator<Item = ParamChange>,
+    ) -> Result<ProcessStatus, HostError> {
+        let frames = input.first().map_or(0, |c| c.len());
+        let Some(port) = self.aux_input_port().filter(|_| !aux.is_empty()) else {
+            return self.process(input, output, events);
+        };
+        if aux.len() > self.io.inputs[port].len()
+            || aux.iter().any(|c| c.len() != frames)
+            || frames > self.io.max_frames
+        {
+            return Err(HostError::Buffers(format!(
+                "{} auxiliary channels of {frames} frames do not fit the port's {} channels",
+                aux.len(),
+                self.io.inputs[port].len()
+            )));
+        }
+        for (c, dst) in self.io.inputs[port].iter_mut().enumerate() {
+            match aux.get(c) {
+                Some(src) => dst[..frames].copy_from_slice(src),
+                None => dst[..frames].fill(0.0),
+            }
+        }
+        self.aux_filled = true;
+        let result = self.process(input, output, events);
+        self.aux_filled = false;
+        result
+    }
+
     /// Calls `process()` on `frames` samples of the internal buffers: the main input must already
     /// hold the input (see [`Self::input_mut`]); afterwards [`Self::output`] holds the output.
     pub fn process_frames(
@@ -194,9 +242,11 @@ impl AudioThread<'_> {
             io.in_events
                 .push(&ParamValueEvent::new(time, id, Pckn::match_all(), e.value));
         }
-        for (p, port) in io.inputs.iter_mut().enumerate() {
-            if Some(p) != io.main_input {
-                port.iter_mut().for_each(|c| c[..frames].fill(0.0));
+        if !self.aux_filled {
+            for (p, port) in io.inputs.iter_mut().enumerate() {
+                if Some(p) != io.main_input {
+                    port.iter_mut().for_each(|c| c[..frames].fill(0.0));
+                }
             }
         }
         for port in &mut io.outputs {

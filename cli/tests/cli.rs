@@ -159,9 +159,16 @@ fn plugins_lists_the_limiter_with_its_parameters() {
         stdout.contains(&format!("[{LIMIT_ID}]")),
         "no {LIMIT_ID} in:\n{stdout}"
     );
+    // Only the limiter's block (from its header to the blank line after it): other plugins
+    // have parameters of the same names.
+    let section: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.contains(&format!("[{LIMIT_ID}]")))
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
     for p in params.iter().filter(|p| !p.is_hidden()) {
-        let line = stdout
-            .lines()
+        let line = section
+            .iter()
             .find(|l| l.trim_start().starts_with(&p.name))
             .unwrap_or_else(|| panic!("no line for parameter {:?} in:\n{stdout}", p.name));
         // Range and default as the plugin formats them (the table moves a shared unit into

@@ -9,12 +9,16 @@
 #![warn(missing_docs)]
 
 pub mod biquad;
+pub mod compressor;
 pub mod control;
 pub mod delay_line;
 pub mod denormal;
 pub mod dither;
 pub mod envelope;
+pub mod fast_math;
 pub mod fir;
+pub mod gain_computer;
+pub mod level_detector;
 pub mod limiter;
 pub mod loudness;
 pub mod oversampler;
