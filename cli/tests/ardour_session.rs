@@ -61,32 +61,85 @@ struct Case {
     check: fn(dry: &wav::Audio, wet: &wav::Audio) -> Result<String, String>,
 }
 
-const CASES: &[Case] = &[Case {
-    lib: "glass_limit",
-    // +24 dB into a −12 dBTP ceiling: the sine (about −18 dBFS) would reach
-    // +6 dBFS without the limiter.
-    set: &[("Gain", 24.0), ("Ceiling", -12.0)],
-    check: |dry, wet| {
-        let dry_peak = peak_db(dry);
-        let wet_peak = peak_db(wet);
-        if !(-40.0..-3.0).contains(&dry_peak) {
-            return Err(format!(
-                "dry signal peak {dry_peak:.2} dBFS is not the test sine"
-            ));
-        }
-        // Sample peaks of the limited sine sit at the ceiling; the
-        // true-peak margin keeps them a few hundredths of a dB below it.
-        if !(-12.3..=-12.0 + 1e-4).contains(&wet_peak) {
-            return Err(format!(
-                "limited peak {wet_peak:.3} dBFS, expected just under the -12 dB ceiling \
+const CASES: &[Case] = &[
+    Case {
+        lib: "glass_limit",
+        // +24 dB into a −12 dBTP ceiling: the sine (about −18 dBFS) would reach
+        // +6 dBFS without the limiter.
+        set: &[("Gain", 24.0), ("Ceiling", -12.0)],
+        check: |dry, wet| {
+            let dry_peak = peak_db(dry);
+            let wet_peak = peak_db(wet);
+            if !(-40.0..-3.0).contains(&dry_peak) {
+                return Err(format!(
+                    "dry signal peak {dry_peak:.2} dBFS is not the test sine"
+                ));
+            }
+            // Sample peaks of the limited sine sit at the ceiling; the
+            // true-peak margin keeps them a few hundredths of a dB below it.
+            if !(-12.3..=-12.0 + 1e-4).contains(&wet_peak) {
+                return Err(format!(
+                    "limited peak {wet_peak:.3} dBFS, expected just under the -12 dB ceiling \
                  (dry {dry_peak:.2} dBFS + 24 dB gain)"
-            ));
-        }
-        Ok(format!(
-            "dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"
-        ))
+                ));
+            }
+            Ok(format!(
+                "dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"
+            ))
+        },
     },
-}];
+    Case {
+        lib: "glass_comp",
+        // RMS detection over 50 ms of the steady sine, 4:1 above −30 dB with a
+        // hard knee: the static curve asks for (L − T)(1 − 1/R) of reduction,
+        // L being the sine's RMS level.
+        set: &[
+            ("Threshold", -30.0),
+            ("Ratio", 4.0),
+            ("Knee", 0.0),
+            ("Peak/RMS", 100.0),
+            ("RMS Window", 50.0),
+            ("Attack", 5.0),
+            ("Release", 50.0),
+            ("Makeup", 0.0),
+            ("Auto Makeup", 0.0),
+            ("Mix", 100.0),
+            ("Output", 0.0),
+        ],
+        check: |dry, wet| {
+            // Judge the second half, long after the attack.
+            let dry_rms = rms_db(&second_half(dry));
+            let wet_rms = rms_db(&second_half(wet));
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            // Ardour feeds the mono track's signal to both inputs of the
+            // stereo plugin and the output stays stereo, so the plugin sees
+            // the level the dry export shows.
+            let level = dry_rms;
+            let expected = (level - -30.0) * (1.0 - 1.0 / 4.0);
+            let reduction = dry_rms - wet_rms;
+            if (reduction - expected).abs() > 0.3 {
+                return Err(format!(
+                    "gain reduction {reduction:.2} dB, the static curve asks for {expected:.2} dB \
+                 (input RMS {level:.2} dBFS, threshold -30 dB, 4:1)"
+                ));
+            }
+            Ok(format!(
+            "input RMS {level:.2} dBFS, gain reduction {reduction:.2} dB (curve: {expected:.2} dB)"
+        ))
+        },
+    },
+];
+
+fn second_half(audio: &wav::Audio) -> wav::Audio {
+    let mut half = audio.clone();
+    for channel in &mut half.channels {
+        let n = channel.len();
+        channel.drain(..n / 2);
+    }
+    half
+}
 
 fn peak_db(audio: &wav::Audio) -> f64 {
     let peak = audio
@@ -481,10 +534,11 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
             );
         }
         let reloaded = read_export(&s, "reloaded");
-        // The generator's phase differs between runs, so compare levels.
-        let (a, b) = (rms_db(&wet), rms_db(&reloaded));
+        // The generator's phase differs between runs, so compare levels, long
+        // after the start where a plugin's state may differ between runs.
+        let (a, b) = (rms_db(&second_half(&wet)), rms_db(&second_half(&reloaded)));
         assert!(
-            (a - b).abs() < 0.1,
+            (a - b).abs() < 0.25,
             "{lib}: reopened session sounds different: {b:.3} dB RMS, was {a:.3} dB"
         );
         let summary =

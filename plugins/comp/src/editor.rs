@@ -285,9 +285,9 @@ impl CompEditor {
                     ui.label(RichText::new("compressor").color(theme.text_dim));
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                         ui.add(ParamToggle::for_param(&params.bypass, &setter));
-                        ui.add(ParamToggle::for_param(&params.sc_listen, &setter));
-                        ui.add(ParamToggle::for_param(&params.sidechain, &setter));
-                        if params.sidechain.value() {
+                        ui.add(ParamToggle::for_param(&params.side.sc_listen, &setter));
+                        ui.add(ParamToggle::for_param(&params.side.sidechain, &setter));
+                        if params.side.sidechain.value() {
                             let (text, colour) = if sc_in_use {
                                 ("sidechain in", theme.meter_green)
                             } else {
@@ -397,24 +397,24 @@ impl CompEditor {
         let row_h = controls.height() * 0.5;
         let rows: [&[&FloatParam]; 2] = [
             &[
-                &params.threshold,
-                &params.ratio,
-                &params.knee,
-                &params.attack,
-                &params.release,
-                &params.hold,
-                &params.range,
-                &params.makeup,
+                &params.compressor.threshold,
+                &params.compressor.ratio,
+                &params.compressor.knee,
+                &params.timing.attack,
+                &params.timing.release,
+                &params.timing.hold,
+                &params.compressor.range,
+                &params.levels.makeup,
             ],
             &[
-                &params.detector,
-                &params.rms_window,
-                &params.lookahead,
-                &params.link,
-                &params.sc_hpf,
-                &params.sc_lpf,
-                &params.mix,
-                &params.output,
+                &params.detection.detector,
+                &params.detection.rms_window,
+                &params.timing.lookahead,
+                &params.detection.link,
+                &params.side.sc_hpf,
+                &params.side.sc_lpf,
+                &params.levels.mix,
+                &params.levels.output,
             ],
         ];
         let col_w = knobs_w / 8.0;
@@ -445,24 +445,24 @@ impl CompEditor {
         ui.scope_builder(UiBuilder::new().max_rect(side), |ui| {
             ui.spacing_mut().item_spacing.y = 5.0;
             ui.add(
-                ParamChoice::for_param(&params.style, &setter)
+                ParamChoice::for_param(&params.compressor.style, &setter)
                     .segmented()
                     .with_width(side.width()),
             );
             ui.add(
-                ParamChoice::for_param(&params.topology, &setter)
+                ParamChoice::for_param(&params.compressor.topology, &setter)
                     .segmented()
                     .with_width(side.width()),
             );
             ui.add(
-                ParamChoice::for_param(&params.stereo_mode, &setter)
+                ParamChoice::for_param(&params.detection.stereo_mode, &setter)
                     .segmented()
                     .with_width(side.width()),
             );
             // One toggle per row: side by side they overrun the column at
             // the smallest editor size.
-            ui.add(ParamToggle::for_param(&params.auto_release, &setter));
-            ui.add(ParamToggle::for_param(&params.auto_makeup, &setter));
+            ui.add(ParamToggle::for_param(&params.timing.auto_release, &setter));
+            ui.add(ParamToggle::for_param(&params.levels.auto_makeup, &setter));
         });
     }
 }

@@ -177,6 +177,44 @@ impl ClapPlugin for GlassComp {
         ClapFeature::Stereo,
         ClapFeature::Mono,
     ];
+
+    /// Three pages of eight for hardware controllers: the knobs turned on
+    /// every track first, then the character, then detection and sidechain.
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        let p = &self.params;
+        context.add_section("Comp", |section| {
+            section.add_page("Compressor", |page| {
+                page.add_param(&p.compressor.threshold);
+                page.add_param(&p.compressor.ratio);
+                page.add_param(&p.compressor.knee);
+                page.add_param(&p.timing.attack);
+                page.add_param(&p.timing.release);
+                page.add_param(&p.levels.makeup);
+                page.add_param(&p.levels.mix);
+                page.add_param(&p.levels.output);
+            });
+            section.add_page("Character", |page| {
+                page.add_param(&p.compressor.style);
+                page.add_param(&p.compressor.topology);
+                page.add_param(&p.timing.auto_release);
+                page.add_param(&p.timing.hold);
+                page.add_param(&p.timing.lookahead);
+                page.add_param(&p.compressor.range);
+                page.add_param(&p.levels.auto_makeup);
+                page.add_param(&p.bypass);
+            });
+            section.add_page("Detector", |page| {
+                page.add_param(&p.detection.detector);
+                page.add_param(&p.detection.rms_window);
+                page.add_param(&p.detection.link);
+                page.add_param(&p.detection.stereo_mode);
+                page.add_param(&p.side.sidechain);
+                page.add_param(&p.side.sc_hpf);
+                page.add_param(&p.side.sc_lpf);
+                page.add_param(&p.side.sc_listen);
+            });
+        });
+    }
 }
 
 impl Vst3Plugin for GlassComp {

@@ -114,9 +114,9 @@ fn filter_param(name: &str, default: f32, range: (f32, f32), off_at: f32) -> Flo
     }))
 }
 
-/// Every parameter of Glasswork Comp.
+/// Threshold, ratio, knee, range, style and topology.
 #[derive(Params)]
-pub struct CompParams {
+pub struct CompressorGroup {
     /// Threshold, −60..0 dB.
     #[id = "threshold"]
     pub threshold: FloatParam,
@@ -126,6 +126,20 @@ pub struct CompParams {
     /// Soft knee, 0..24 dB.
     #[id = "knee"]
     pub knee: FloatParam,
+    /// Range (largest gain reduction), 0..60 dB.
+    #[id = "range"]
+    pub range: FloatParam,
+    /// Compression character.
+    #[id = "style"]
+    pub style: EnumParam<Style>,
+    /// Feed-forward or feedback.
+    #[id = "topology"]
+    pub topology: EnumParam<Topology>,
+}
+
+/// Attack, release, hold and lookahead.
+#[derive(Params)]
+pub struct TimingGroup {
     /// Attack, 0.01..300 ms.
     #[id = "attack"]
     pub attack: FloatParam,
@@ -141,39 +155,28 @@ pub struct CompParams {
     /// Lookahead, 0..20 ms (the latency).
     #[id = "lookahead"]
     pub lookahead: FloatParam,
-    /// Range (largest gain reduction), 0..60 dB.
-    #[id = "range"]
-    pub range: FloatParam,
+}
+
+/// How the level is measured and linked.
+#[derive(Params)]
+pub struct DetectorGroup {
     /// Detector: 0 % peak .. 100 % RMS.
     #[id = "detector"]
     pub detector: FloatParam,
     /// RMS window, 1..300 ms.
     #[id = "rms_window"]
     pub rms_window: FloatParam,
-    /// Feed-forward or feedback.
-    #[id = "topology"]
-    pub topology: EnumParam<Topology>,
     /// Stereo link, 0..100 %.
     #[id = "link"]
     pub link: FloatParam,
     /// L/R or M/S.
     #[id = "stereo_mode"]
     pub stereo_mode: EnumParam<StereoMode>,
-    /// Makeup, 0..24 dB.
-    #[id = "makeup"]
-    pub makeup: FloatParam,
-    /// Automatic makeup.
-    #[id = "auto_makeup"]
-    pub auto_makeup: BoolParam,
-    /// Dry/wet mix, 0..100 %.
-    #[id = "mix"]
-    pub mix: FloatParam,
-    /// Output gain, −24..+6 dB.
-    #[id = "output"]
-    pub output: FloatParam,
-    /// Compression character.
-    #[id = "style"]
-    pub style: EnumParam<Style>,
+}
+
+/// The external sidechain and its filters.
+#[derive(Params)]
+pub struct SidechainGroup {
     /// Detect from the external sidechain input.
     #[id = "sidechain"]
     pub sidechain: BoolParam,
@@ -186,6 +189,45 @@ pub struct CompParams {
     /// Listen to the filtered sidechain.
     #[id = "sc_listen"]
     pub sc_listen: BoolParam,
+}
+
+/// Makeup, mix and output gain.
+#[derive(Params)]
+pub struct OutputGroup {
+    /// Makeup, 0..24 dB.
+    #[id = "makeup"]
+    pub makeup: FloatParam,
+    /// Automatic makeup.
+    #[id = "auto_makeup"]
+    pub auto_makeup: BoolParam,
+    /// Dry/wet mix, 0..100 %.
+    #[id = "mix"]
+    pub mix: FloatParam,
+    /// Output gain, −24..+6 dB.
+    #[id = "output"]
+    pub output: FloatParam,
+}
+
+/// Every parameter, in groups a host's generic editor shows as folders
+/// (CLAP `module`, VST3 units). Grouping leaves the ids, and so saved
+/// sessions and automation, unchanged.
+#[derive(Params)]
+pub struct CompParams {
+    /// Threshold, ratio, knee, range, style and topology.
+    #[nested(group = "Compressor")]
+    pub compressor: CompressorGroup,
+    /// Attack, release, hold and lookahead.
+    #[nested(group = "Timing")]
+    pub timing: TimingGroup,
+    /// How the level is measured and linked.
+    #[nested(group = "Detector")]
+    pub detection: DetectorGroup,
+    /// The external sidechain and its filters.
+    #[nested(group = "Sidechain")]
+    pub side: SidechainGroup,
+    /// Makeup, mix and output gain.
+    #[nested(group = "Output")]
+    pub levels: OutputGroup,
     /// Bypass (latency-compensated, crossfaded).
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -203,112 +245,122 @@ impl CompParams {
     pub fn with_values(d: &CompressorParams) -> Self {
         let d = d.sanitised();
         Self {
-            threshold: db_param(
-                "Threshold",
-                d.threshold_db,
-                k::THRESHOLD_RANGE_DB.0,
-                k::THRESHOLD_RANGE_DB.1,
-            ),
-            ratio: FloatParam::new(
-                "Ratio",
-                d.ratio,
-                FloatRange::Skewed {
-                    min: 1.0,
-                    max: k::MAX_RATIO,
-                    factor: FloatRange::skew_factor(-2.2),
-                },
-            )
-            .with_unit(":1")
-            .with_value_to_string(Arc::new(|v| {
-                if v >= k::MAX_RATIO {
-                    "∞".to_owned()
-                } else if v < 10.0 {
-                    format!("{v:.2}")
-                } else {
-                    format!("{v:.1}")
-                }
-            }))
-            .with_string_to_value(Arc::new(|s| {
-                let s = s.trim().trim_end_matches(":1").trim();
-                if s == "∞" || s.eq_ignore_ascii_case("inf") {
-                    Some(k::MAX_RATIO)
-                } else {
-                    s.parse::<f32>().ok()
-                }
-            })),
-            knee: db_param("Knee", d.knee_db, 0.0, k::MAX_KNEE_DB),
-            attack: ms_param(
-                "Attack",
-                d.attack_ms,
-                k::ATTACK_RANGE_MS.0,
-                k::ATTACK_RANGE_MS.1,
-                -2.5,
-            ),
-            release: ms_param(
-                "Release",
-                d.release_ms,
-                k::RELEASE_RANGE_MS.0,
-                k::RELEASE_RANGE_MS.1,
-                -2.0,
-            ),
-            auto_release: BoolParam::new("Auto Release", d.auto_release),
-            hold: ms_param("Hold", d.hold_ms, 0.0, k::MAX_HOLD_MS, -1.5),
-            lookahead: ms_param("Lookahead", d.lookahead_ms, 0.0, k::MAX_LOOKAHEAD_MS, -1.0),
-            range: db_param("Range", d.range_db, 0.0, k::MAX_RANGE_DB),
-            detector: percent_param("Peak/RMS", d.detector_blend * 100.0),
-            rms_window: ms_param(
-                "RMS Window",
-                d.rms_window_ms,
-                k::RMS_WINDOW_RANGE_MS.0,
-                k::RMS_WINDOW_RANGE_MS.1,
-                -1.5,
-            ),
-            topology: EnumParam::new(
-                "Topology",
-                match d.topology {
-                    KTopology::FeedForward => Topology::FeedForward,
-                    KTopology::Feedback => Topology::Feedback,
-                },
-            ),
-            link: percent_param("Stereo Link", d.stereo_link * 100.0),
-            stereo_mode: EnumParam::new(
-                "Stereo Mode",
-                match d.stereo_mode {
-                    KStereoMode::LeftRight => StereoMode::LeftRight,
-                    KStereoMode::MidSide => StereoMode::MidSide,
-                },
-            ),
-            makeup: db_param("Makeup", d.makeup_db, 0.0, k::MAX_MAKEUP_DB),
-            auto_makeup: BoolParam::new("Auto Makeup", d.auto_makeup),
-            mix: percent_param("Mix", d.mix * 100.0),
-            output: db_param(
-                "Output",
-                d.output_db,
-                k::OUTPUT_RANGE_DB.0,
-                k::OUTPUT_RANGE_DB.1,
-            ),
-            style: EnumParam::new(
-                "Style",
-                match d.style {
-                    KStyle::Clean => Style::Clean,
-                    KStyle::Opto => Style::Opto,
-                    KStyle::Punchy => Style::Punchy,
-                },
-            ),
-            sidechain: BoolParam::new("External Sidechain", d.external_sidechain),
-            sc_hpf: filter_param(
-                "SC High-pass",
-                d.sc_hpf_hz,
-                k::SC_HPF_RANGE_HZ,
-                k::SC_HPF_RANGE_HZ.0,
-            ),
-            sc_lpf: filter_param(
-                "SC Low-pass",
-                d.sc_lpf_hz,
-                k::SC_LPF_RANGE_HZ,
-                k::SC_LPF_RANGE_HZ.1,
-            ),
-            sc_listen: BoolParam::new("SC Listen", d.sc_listen),
+            compressor: CompressorGroup {
+                threshold: db_param(
+                    "Threshold",
+                    d.threshold_db,
+                    k::THRESHOLD_RANGE_DB.0,
+                    k::THRESHOLD_RANGE_DB.1,
+                ),
+                ratio: FloatParam::new(
+                    "Ratio",
+                    d.ratio,
+                    FloatRange::Skewed {
+                        min: 1.0,
+                        max: k::MAX_RATIO,
+                        factor: FloatRange::skew_factor(-2.2),
+                    },
+                )
+                .with_unit(":1")
+                .with_value_to_string(Arc::new(|v| {
+                    if v >= k::MAX_RATIO {
+                        "∞".to_owned()
+                    } else if v < 10.0 {
+                        format!("{v:.2}")
+                    } else {
+                        format!("{v:.1}")
+                    }
+                }))
+                .with_string_to_value(Arc::new(|s| {
+                    let s = s.trim().trim_end_matches(":1").trim();
+                    if s == "∞" || s.eq_ignore_ascii_case("inf") {
+                        Some(k::MAX_RATIO)
+                    } else {
+                        s.parse::<f32>().ok()
+                    }
+                })),
+                knee: db_param("Knee", d.knee_db, 0.0, k::MAX_KNEE_DB),
+                range: db_param("Range", d.range_db, 0.0, k::MAX_RANGE_DB),
+                style: EnumParam::new(
+                    "Style",
+                    match d.style {
+                        KStyle::Clean => Style::Clean,
+                        KStyle::Opto => Style::Opto,
+                        KStyle::Punchy => Style::Punchy,
+                    },
+                ),
+                topology: EnumParam::new(
+                    "Topology",
+                    match d.topology {
+                        KTopology::FeedForward => Topology::FeedForward,
+                        KTopology::Feedback => Topology::Feedback,
+                    },
+                ),
+            },
+            timing: TimingGroup {
+                attack: ms_param(
+                    "Attack",
+                    d.attack_ms,
+                    k::ATTACK_RANGE_MS.0,
+                    k::ATTACK_RANGE_MS.1,
+                    -2.5,
+                ),
+                release: ms_param(
+                    "Release",
+                    d.release_ms,
+                    k::RELEASE_RANGE_MS.0,
+                    k::RELEASE_RANGE_MS.1,
+                    -2.0,
+                ),
+                auto_release: BoolParam::new("Auto Release", d.auto_release),
+                hold: ms_param("Hold", d.hold_ms, 0.0, k::MAX_HOLD_MS, -1.5),
+                lookahead: ms_param("Lookahead", d.lookahead_ms, 0.0, k::MAX_LOOKAHEAD_MS, -1.0),
+            },
+            detection: DetectorGroup {
+                detector: percent_param("Peak/RMS", d.detector_blend * 100.0),
+                rms_window: ms_param(
+                    "RMS Window",
+                    d.rms_window_ms,
+                    k::RMS_WINDOW_RANGE_MS.0,
+                    k::RMS_WINDOW_RANGE_MS.1,
+                    -1.5,
+                ),
+                link: percent_param("Stereo Link", d.stereo_link * 100.0),
+                stereo_mode: EnumParam::new(
+                    "Stereo Mode",
+                    match d.stereo_mode {
+                        KStereoMode::LeftRight => StereoMode::LeftRight,
+                        KStereoMode::MidSide => StereoMode::MidSide,
+                    },
+                ),
+            },
+            side: SidechainGroup {
+                sidechain: BoolParam::new("External Sidechain", d.external_sidechain),
+                sc_hpf: filter_param(
+                    "SC High-pass",
+                    d.sc_hpf_hz,
+                    k::SC_HPF_RANGE_HZ,
+                    k::SC_HPF_RANGE_HZ.0,
+                ),
+                sc_lpf: filter_param(
+                    "SC Low-pass",
+                    d.sc_lpf_hz,
+                    k::SC_LPF_RANGE_HZ,
+                    k::SC_LPF_RANGE_HZ.1,
+                ),
+                sc_listen: BoolParam::new("SC Listen", d.sc_listen),
+            },
+            levels: OutputGroup {
+                makeup: db_param("Makeup", d.makeup_db, 0.0, k::MAX_MAKEUP_DB),
+                auto_makeup: BoolParam::new("Auto Makeup", d.auto_makeup),
+                mix: percent_param("Mix", d.mix * 100.0),
+                output: db_param(
+                    "Output",
+                    d.output_db,
+                    k::OUTPUT_RANGE_DB.0,
+                    k::OUTPUT_RANGE_DB.1,
+                ),
+            },
             bypass: BoolParam::new("Bypass", d.bypass).make_bypass(),
         }
     }
@@ -316,39 +368,39 @@ impl CompParams {
     /// The kernel's view of the current values.
     pub fn kernel_params(&self) -> CompressorParams {
         CompressorParams {
-            threshold_db: self.threshold.value(),
-            ratio: self.ratio.value(),
-            knee_db: self.knee.value(),
-            attack_ms: self.attack.value(),
-            release_ms: self.release.value(),
-            auto_release: self.auto_release.value(),
-            hold_ms: self.hold.value(),
-            lookahead_ms: self.lookahead.value(),
-            range_db: self.range.value(),
-            detector_blend: self.detector.value() * 0.01,
-            rms_window_ms: self.rms_window.value(),
-            topology: match self.topology.value() {
+            threshold_db: self.compressor.threshold.value(),
+            ratio: self.compressor.ratio.value(),
+            knee_db: self.compressor.knee.value(),
+            attack_ms: self.timing.attack.value(),
+            release_ms: self.timing.release.value(),
+            auto_release: self.timing.auto_release.value(),
+            hold_ms: self.timing.hold.value(),
+            lookahead_ms: self.timing.lookahead.value(),
+            range_db: self.compressor.range.value(),
+            detector_blend: self.detection.detector.value() * 0.01,
+            rms_window_ms: self.detection.rms_window.value(),
+            topology: match self.compressor.topology.value() {
                 Topology::FeedForward => KTopology::FeedForward,
                 Topology::Feedback => KTopology::Feedback,
             },
-            stereo_link: self.link.value() * 0.01,
-            stereo_mode: match self.stereo_mode.value() {
+            stereo_link: self.detection.link.value() * 0.01,
+            stereo_mode: match self.detection.stereo_mode.value() {
                 StereoMode::LeftRight => KStereoMode::LeftRight,
                 StereoMode::MidSide => KStereoMode::MidSide,
             },
-            makeup_db: self.makeup.value(),
-            auto_makeup: self.auto_makeup.value(),
-            mix: self.mix.value() * 0.01,
-            output_db: self.output.value(),
-            style: match self.style.value() {
+            makeup_db: self.levels.makeup.value(),
+            auto_makeup: self.levels.auto_makeup.value(),
+            mix: self.levels.mix.value() * 0.01,
+            output_db: self.levels.output.value(),
+            style: match self.compressor.style.value() {
                 Style::Clean => KStyle::Clean,
                 Style::Opto => KStyle::Opto,
                 Style::Punchy => KStyle::Punchy,
             },
-            external_sidechain: self.sidechain.value(),
-            sc_hpf_hz: self.sc_hpf.value(),
-            sc_lpf_hz: self.sc_lpf.value(),
-            sc_listen: self.sc_listen.value(),
+            external_sidechain: self.side.sidechain.value(),
+            sc_hpf_hz: self.side.sc_hpf.value(),
+            sc_lpf_hz: self.side.sc_lpf.value(),
+            sc_listen: self.side.sc_listen.value(),
             bypass: self.bypass.value(),
         }
     }
@@ -409,15 +461,27 @@ mod tests {
     #[test]
     fn ratio_and_filter_texts_round_trip() {
         let p = CompParams::default();
-        assert_eq!(p.ratio.normalized_value_to_string(1.0, false), "∞");
-        assert_eq!(p.ratio.string_to_normalized_value("∞"), Some(1.0));
-        assert_eq!(p.ratio.string_to_normalized_value("inf:1"), Some(1.0));
-        let four = p.ratio.preview_normalized(4.0);
-        assert_eq!(p.ratio.string_to_normalized_value("4:1"), Some(four));
-        assert_eq!(p.sc_hpf.normalized_value_to_string(0.0, false), "Off");
-        assert_eq!(p.sc_hpf.string_to_normalized_value("off"), Some(0.0));
-        assert_eq!(p.sc_lpf.normalized_value_to_string(1.0, false), "Off");
-        let hz = p.sc_hpf.preview_normalized(100.0);
-        assert_eq!(p.sc_hpf.string_to_normalized_value("100 Hz"), Some(hz));
+        assert_eq!(
+            p.compressor.ratio.normalized_value_to_string(1.0, false),
+            "∞"
+        );
+        assert_eq!(
+            p.compressor.ratio.string_to_normalized_value("∞"),
+            Some(1.0)
+        );
+        assert_eq!(
+            p.compressor.ratio.string_to_normalized_value("inf:1"),
+            Some(1.0)
+        );
+        let four = p.compressor.ratio.preview_normalized(4.0);
+        assert_eq!(
+            p.compressor.ratio.string_to_normalized_value("4:1"),
+            Some(four)
+        );
+        assert_eq!(p.side.sc_hpf.normalized_value_to_string(0.0, false), "Off");
+        assert_eq!(p.side.sc_hpf.string_to_normalized_value("off"), Some(0.0));
+        assert_eq!(p.side.sc_lpf.normalized_value_to_string(1.0, false), "Off");
+        let hz = p.side.sc_hpf.preview_normalized(100.0);
+        assert_eq!(p.side.sc_hpf.string_to_normalized_value("100 Hz"), Some(hz));
     }
 }

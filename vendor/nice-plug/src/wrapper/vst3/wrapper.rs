@@ -855,7 +855,9 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                 // NOTE: We completely ignore the speaker arrangements and only look at the channel
                 //       counts here. This may cause issues at some point, but it works for now.
                 let has_main_input = layout.main_input_channels.is_some();
-                let aux_input_start_idx = if has_main_input { 0 } else { 1 };
+                // GLASSWORK PATCH: the auxiliary busses follow the main one (this was inverted,
+                // so the main bus was checked against the first sidechain's channel count).
+                let aux_input_start_idx = if has_main_input { 1 } else { 0 };
                 if has_main_input
                     && unsafe {
                         (*inputs).count_ones() != layout.main_input_channels.unwrap().get()
@@ -873,7 +875,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                 }
 
                 let has_main_output = layout.main_output_channels.is_some();
-                let aux_output_start_idx = if has_main_output { 0 } else { 1 };
+                // GLASSWORK PATCH: as for the inputs, auxiliary busses follow the main one.
+                let aux_output_start_idx = if has_main_output { 1 } else { 0 };
                 if unsafe {
                     (*outputs).count_ones()
                         != layout
@@ -1454,8 +1457,12 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .iter_mut()
                                     .enumerate()
                                 {
+                                    // GLASSWORK PATCH: bounded by the number of input busses
+                                    // the host passed (was `> numOutputs`, which read past the
+                                    // host's array when it passed fewer input busses than
+                                    // declared, or as many as outputs).
                                     let aux_input_idx = aux_input_no + aux_input_start_idx;
-                                    if aux_input_idx > data.numOutputs as usize {
+                                    if aux_input_idx >= data.numInputs.max(0) as usize {
                                         break;
                                     }
 
@@ -1478,8 +1485,10 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .iter_mut()
                                     .enumerate()
                                 {
+                                    // GLASSWORK PATCH: `>=`, the index must be inside the
+                                    // host's array of output busses.
                                     let aux_output_idx = aux_output_no + aux_output_start_idx;
-                                    if aux_output_idx > data.numOutputs as usize {
+                                    if aux_output_idx >= data.numOutputs.max(0) as usize {
                                         break;
                                     }
 
