@@ -1,0 +1,1344 @@
+//! A stereo delay with tempo sync, ping-pong, dual and multi-tap modes, tape
+//! and bucket-brigade character, and click-free time changes.
+//!
+//! # Signal flow
+//!
+//! Each delay line stores what is *written* into it, and every repeat is
+//! read back from a line. What goes in is the input plus the fed-back
+//! repeat, through the loop's shaping stage:
+//!
+//! ```text
+//! w[n] = shape(g_in · x[n] + fb · y[n])      (written into the line)
+//! y[n] = w[n − D]                            (the repeat, read back)
+//! shape = diffusion → high-pass → low-pass → character tone → soft clip
+//! ```
+//!
+//! so the first repeat has been shaped once, the n-th n times (repeats
+//! darken and thin out as they should), and in the clean character with the
+//! filters open `shape` is the identity below 0 dBFS: repeat n is exactly
+//! `fb^(n−1)` times the first, at exactly `n · D` samples.
+//!
+//! - **Stereo**: one line per channel; the right channel's time is offset by
+//!   the L/R offset.
+//! - **Ping-pong**: the mono sum enters the left line; the left line feeds
+//!   the right, the right feeds back into the left, so repeats alternate
+//!   sides.
+//! - **Dual**: left and right with their own time and feedback.
+//! - **Multi-tap**: one line, up to [`MAX_TAPS`] taps evenly spread over the
+//!   pattern length (the set time), each with a level and a pan; the last
+//!   tap feeds back, so the pattern repeats every `time`.
+//!
+//! Swing (synced times only) lengthens the first step of every pair and
+//! shortens the second by as much (see [`crate::tempo::swing_pair`]). In the
+//! stereo and dual modes the loop then spans a pair of repeats (`2·T`) with a
+//! second read at the swung point; its loop gain is `fb²` and the tap at `2·T`
+//! is scaled by `fb`, so repeats still fall by `fb` each.
+//!
+//! # Time changes
+//!
+//! A new delay time never jumps the read position. With
+//! [`TimeChange::Glide`] the read position moves towards the new time like a
+//! tape machine changing speed: a one-pole approach (τ = [`GLIDE_TAU_MS`])
+//! whose speed is capped at [`MAX_GLIDE_RATE`] samples per sample (the pitch
+//! bends by at most that fraction). With [`TimeChange::Crossfade`] a second
+//! read starts at the new time and the two are crossfaded over
+//! [`CROSSFADE_MS`] with a smoothstep curve (continuous value and slope at
+//! both ends), so the pitch never changes.
+//!
+//! Reads use the 4-point Hermite interpolator of
+//! [`DelayLine::read_cubic_split`] with the position kept in f64.
+//!
+//! # Block-size independence
+//!
+//! Parameters, tempo-derived times, modulation and gain ramps are updated on
+//! the fixed [`CONTROL_BLOCK`] grid counted from `reset()`; per-sample state
+//! is carried across host blocks, so the same input gives bit-identical
+//! output at any host block size.
+
+use crate::control::{ControlClock, CONTROL_BLOCK};
+use crate::delay_line::DelayLine;
+use crate::diffuser::Diffuser;
+use crate::envelope::EnvelopeFollower;
+use crate::saturation::SoftClip;
+use crate::svf::{Svf, SvfCoefs, SvfMode};
+use crate::tape::{WowFlutter, MAX_DEVIATION_MS};
+use crate::tempo::{swing_pair, Note, STRAIGHT_SWING};
+
+/// Shortest delay time, ms.
+pub const MIN_TIME_MS: f32 = 1.0;
+/// Longest delay time, ms.
+pub const MAX_TIME_MS: f32 = 4000.0;
+/// Largest feedback, as a fraction (110 %).
+pub const MAX_FEEDBACK: f32 = 1.1;
+/// High-pass cutoffs at or below this (Hz) switch the high-pass off.
+pub const HPF_OFF_HZ: f32 = 20.0;
+/// Low-pass cutoffs at or above this (Hz) switch the low-pass off.
+pub const LPF_OFF_HZ: f32 = 20_000.0;
+/// Most taps in the multi-tap mode.
+pub const MAX_TAPS: usize = 8;
+/// Time constant of a glide to a new delay time, ms.
+pub const GLIDE_TAU_MS: f32 = 120.0;
+/// Fastest glide, samples of delay change per sample (the pitch bends by at
+/// most ±50 %).
+pub const MAX_GLIDE_RATE: f64 = 0.5;
+/// Length of a crossfade to a new delay time, ms.
+pub const CROSSFADE_MS: f32 = 50.0;
+/// Length of a full-scale gain ramp (mix, feedback, tap levels, freeze,
+/// bypass, mode change), ms.
+pub const RAMP_MS: f32 = 20.0;
+/// The longest loop a line must hold: a swung pair of the longest time with
+/// the largest offset is clamped to this, ms.
+pub const MAX_LOOP_MS: f32 = 2.0 * MAX_TIME_MS;
+/// Bucket-brigade stages of the analog character (an MN3005 has 4096): its
+/// clock, and so its bandwidth, falls as the delay grows.
+pub const BBD_STAGES: f32 = 4096.0;
+/// Input samples are clamped to ±this (linear, +36 dBFS) before they enter
+/// a line, so absurd finite input cannot overflow the loop.
+pub const INPUT_LIMIT: f32 = 64.0;
+/// Dry level (linear peak envelope, −40 dBFS) above which ducking starts.
+pub const DUCK_THRESHOLD: f32 = 0.01;
+/// Ducking law: at full amount the repeats are scaled by
+/// `1 / (1 + DUCK_SENSITIVITY · (env − DUCK_THRESHOLD))`, −6 dB at a dry
+/// envelope of 0.06 (−24 dBFS), −21 dB at 0.5.
+pub const DUCK_SENSITIVITY: f32 = 20.0;
+/// Ducking envelope attack and release, ms.
+pub const DUCK_ATTACK_MS: f32 = 10.0;
+/// See [`DUCK_ATTACK_MS`].
+pub const DUCK_RELEASE_MS: f32 = 250.0;
+/// Repeats are counted down to this level (dB) for the tail length.
+pub const TAIL_FLOOR_DB: f32 = -100.0;
+/// Longest finite tail reported, seconds.
+pub const MAX_TAIL_S: f32 = 600.0;
+
+/// How the channels and repeats are routed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EchoMode {
+    /// One line per channel, right time offset by the L/R offset.
+    #[default]
+    Stereo,
+    /// Mono in, repeats alternating left and right.
+    PingPong,
+    /// Independent left and right times and feedback.
+    Dual,
+    /// Up to [`MAX_TAPS`] taps over the pattern length.
+    MultiTap,
+}
+
+/// The sound of the loop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Character {
+    /// Transparent: a soft clip above 0 dBFS only.
+    #[default]
+    Clean,
+    /// Tape: saturation from −10 dBFS, a gentle 9 kHz roll-off per pass.
+    Tape,
+    /// Bucket-brigade: a low-pass at 40 % of the BBD's Nyquist frequency for
+    /// the set time ([`BBD_STAGES`]), so long delays are darker, and
+    /// saturation from −8 dBFS.
+    Analog,
+}
+
+/// What a change of delay time does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeChange {
+    /// The read position glides (pitch bends like a tape machine).
+    #[default]
+    Glide,
+    /// The old and new times are crossfaded (no pitch change).
+    Crossfade,
+}
+
+/// One tap of the multi-tap mode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tap {
+    /// Level, 0..=1 (linear).
+    pub level: f32,
+    /// Pan, −1 (left) ..= 1 (right), constant-power.
+    pub pan: f32,
+}
+
+/// Parameters in physical units. Out-of-range values are clamped, NaN
+/// values fall back to the defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EchoParams {
+    /// Routing.
+    pub mode: EchoMode,
+    /// Delay time, ms, [`MIN_TIME_MS`]..=[`MAX_TIME_MS`] (default 375);
+    /// the left time in dual mode; used when `sync` is off or the tempo is
+    /// not usable.
+    pub time_ms: f32,
+    /// Right time in dual mode, ms (default 500).
+    pub time_r_ms: f32,
+    /// Take the time from `note` at `tempo_bpm`.
+    pub sync: bool,
+    /// Synced time (left in dual mode).
+    pub note: Note,
+    /// Synced right time in dual mode.
+    pub note_r: Note,
+    /// Host tempo, beats per minute; 0 (or anything outside 1..=999) means
+    /// no usable transport, and the times in ms apply.
+    pub tempo_bpm: f64,
+    /// L/R offset, −0.5..=0.5 of the time: positive delays the right
+    /// channel by that fraction more, negative the left (default 0).
+    pub offset: f32,
+    /// Swing of synced times, 0.5 (straight) ..= 0.75 (default 0.5).
+    pub swing: f32,
+    /// Feedback, 0..=[`MAX_FEEDBACK`] (left in dual mode; default 0.4).
+    pub feedback: f32,
+    /// Right feedback in dual mode, 0..=[`MAX_FEEDBACK`] (default 0.4).
+    pub feedback_r: f32,
+    /// High-pass in the loop, Hz; ≤ [`HPF_OFF_HZ`] is off (default off).
+    pub hpf_hz: f32,
+    /// Low-pass in the loop, Hz; ≥ [`LPF_OFF_HZ`] is off (default off).
+    pub lpf_hz: f32,
+    /// Loop character.
+    pub character: Character,
+    /// Wow and flutter depth, 0..=1 (default 0).
+    pub wow: f32,
+    /// Diffusion, 0..=1 (default 0).
+    pub diffusion: f32,
+    /// Ducking of the repeats under the dry signal, 0..=1 (default 0).
+    pub ducking: f32,
+    /// Hold what is in the loop: no new input, loop gain 1, tone stage
+    /// bypassed.
+    pub freeze: bool,
+    /// Glide or crossfade on time changes.
+    pub change: TimeChange,
+    /// Dry/wet, 0..=1: dry stays at unity up to 0.5 and falls to 0 at 1,
+    /// wet rises from 0 to unity at 0.5 and stays (default 0.3).
+    pub mix: f32,
+    /// Taps in use in the multi-tap mode, 1..=[`MAX_TAPS`] (default 4).
+    pub taps: usize,
+    /// The taps' levels and pans.
+    pub tap: [Tap; MAX_TAPS],
+    /// Pass the input through untouched (crossfaded over [`RAMP_MS`]).
+    pub bypass: bool,
+}
+
+impl Default for EchoParams {
+    fn default() -> Self {
+        let levels = [1.0, 0.6, 0.8, 0.45, 0.7, 0.35, 0.55, 0.3];
+        let pans = [-0.6, 0.6, -0.3, 0.3, -0.8, 0.8, 0.0, 0.0];
+        let mut tap = [Tap {
+            level: 1.0,
+            pan: 0.0,
+        }; MAX_TAPS];
+        for (t, (l, p)) in tap.iter_mut().zip(levels.into_iter().zip(pans)) {
+            *t = Tap { level: l, pan: p };
+        }
+        Self {
+            mode: EchoMode::Stereo,
+            time_ms: 375.0,
+            time_r_ms: 500.0,
+            sync: false,
+            note: Note::default(),
+            note_r: Note::default(),
+            tempo_bpm: 0.0,
+            offset: 0.0,
+            swing: STRAIGHT_SWING,
+            feedback: 0.4,
+            feedback_r: 0.4,
+            hpf_hz: HPF_OFF_HZ,
+            lpf_hz: LPF_OFF_HZ,
+            character: Character::Clean,
+            wow: 0.0,
+            diffusion: 0.0,
+            ducking: 0.0,
+            freeze: false,
+            change: TimeChange::Glide,
+            mix: 0.3,
+            taps: 4,
+            tap,
+            bypass: false,
+        }
+    }
+}
+
+fn clean(v: f32, default: f32, min: f32, max: f32) -> f32 {
+    if v.is_nan() {
+        default
+    } else {
+        v.clamp(min, max)
+    }
+}
+
+/// Delay times after tempo sync, before swing and offset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    /// Left (or only) time, ms, within [`MIN_TIME_MS`]..=[`MAX_TIME_MS`].
+    pub left_ms: f64,
+    /// Right time, ms (equal to `left_ms` outside the dual mode).
+    pub right_ms: f64,
+    /// The times come from the tempo (sync on and a usable tempo).
+    pub synced: bool,
+}
+
+impl EchoParams {
+    /// The same parameters with every value clamped to its range and NaN
+    /// replaced by the default.
+    pub fn sanitized(&self) -> Self {
+        let d = Self::default();
+        let mut p = *self;
+        p.time_ms = clean(p.time_ms, d.time_ms, MIN_TIME_MS, MAX_TIME_MS);
+        p.time_r_ms = clean(p.time_r_ms, d.time_r_ms, MIN_TIME_MS, MAX_TIME_MS);
+        p.offset = clean(p.offset, 0.0, -0.5, 0.5);
+        p.swing = clean(
+            p.swing,
+            STRAIGHT_SWING,
+            STRAIGHT_SWING,
+            crate::tempo::MAX_SWING,
+        );
+        p.feedback = clean(p.feedback, d.feedback, 0.0, MAX_FEEDBACK);
+        p.feedback_r = clean(p.feedback_r, d.feedback_r, 0.0, MAX_FEEDBACK);
+        p.hpf_hz = clean(p.hpf_hz, HPF_OFF_HZ, 0.0, 20_000.0);
+        p.lpf_hz = clean(p.lpf_hz, LPF_OFF_HZ, 20.0, 100_000.0);
+        p.wow = clean(p.wow, 0.0, 0.0, 1.0);
+        p.diffusion = clean(p.diffusion, 0.0, 0.0, 1.0);
+        p.ducking = clean(p.ducking, 0.0, 0.0, 1.0);
+        p.mix = clean(p.mix, d.mix, 0.0, 1.0);
+        p.taps = p.taps.clamp(1, MAX_TAPS);
+        for t in &mut p.tap {
+            t.level = clean(t.level, 1.0, 0.0, 1.0);
+            t.pan = clean(t.pan, 0.0, -1.0, 1.0);
+        }
+        p
+    }
+
+    /// Base delay times: from the notes when `sync` is on and `tempo_bpm`
+    /// is usable, else from the times in ms; clamped to
+    /// [`MIN_TIME_MS`]..=[`MAX_TIME_MS`].
+    pub fn timing(&self) -> Timing {
+        let clamp = |ms: f64| ms.clamp(f64::from(MIN_TIME_MS), f64::from(MAX_TIME_MS));
+        let synced = self.sync && crate::tempo::valid_tempo(self.tempo_bpm).is_some();
+        let (l, r) = if synced {
+            (
+                self.note.ms_at(self.tempo_bpm).unwrap_or(375.0),
+                self.note_r.ms_at(self.tempo_bpm).unwrap_or(500.0),
+            )
+        } else {
+            (f64::from(self.time_ms), f64::from(self.time_r_ms))
+        };
+        let l = clamp(if l.is_nan() { 375.0 } else { l });
+        let r = clamp(if r.is_nan() { 500.0 } else { r });
+        Timing {
+            left_ms: l,
+            right_ms: if self.mode == EchoMode::Dual { r } else { l },
+            synced,
+        }
+    }
+
+    /// Swing in effect: the set swing for synced times, straight otherwise.
+    fn effective_swing(&self, timing: &Timing) -> f32 {
+        if timing.synced {
+            self.swing
+        } else {
+            STRAIGHT_SWING
+        }
+    }
+
+    /// Dry and wet gains of `mix` (see [`EchoParams::mix`]).
+    pub fn mix_gains(&self) -> (f32, f32) {
+        let m = clean(self.mix, 0.3, 0.0, 1.0);
+        ((2.0 * (1.0 - m)).min(1.0), (2.0 * m).min(1.0))
+    }
+}
+
+/// One repeat of an impulse, as the editor draws it and tests expect it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Repeat {
+    /// Time after the input, ms.
+    pub time_ms: f64,
+    /// Gain to the left output (after the wet gain; filters, saturation and
+    /// diffusion not included).
+    pub left: f32,
+    /// Gain to the right output.
+    pub right: f32,
+}
+
+/// Constant-power pan gains for `pan` in −1..=1.
+fn pan_gains(pan: f32) -> (f32, f32) {
+    let a = (pan.clamp(-1.0, 1.0) + 1.0) * core::f32::consts::FRAC_PI_4;
+    (a.cos(), a.sin())
+}
+
+/// Multi-tap output normalisation: taps sum to at most `√taps` times one
+/// tap, so their sum is scaled by 1/√taps.
+fn tap_norm(taps: usize) -> f32 {
+    1.0 / (taps.max(1) as f32).sqrt()
+}
+
+/// Writes the first repeats of an impulse of unit height in both inputs,
+/// in time order, into `out` and returns how many were written (fewer when
+/// they fall below −100 dB or past `horizon_ms`). Closed form from the
+/// routing: delay times after sync, swing and offset, and gains `fb^k`
+/// times the wet gain; freeze and the tone stage are not modelled.
+pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) -> usize {
+    let p = params.sanitized();
+    let timing = p.timing();
+    let swing = p.effective_swing(&timing);
+    let (_, wet) = p.mix_gains();
+    let floor = 1e-5f32;
+    let (off_l, off_r) = offsets(p.offset);
+    let mut n = 0;
+    let cap = out.len();
+    let mut push = |r: Repeat, n: &mut usize| {
+        if *n < out.len() && r.time_ms <= horizon_ms {
+            out[*n] = r;
+            *n += 1;
+        }
+    };
+    match p.mode {
+        EchoMode::Stereo | EchoMode::Dual => {
+            let (fb_l, fb_r) = if p.mode == EchoMode::Dual {
+                (p.feedback, p.feedback_r)
+            } else {
+                (p.feedback, p.feedback)
+            };
+            for (c, (base, fb, off)) in [
+                (timing.left_ms, fb_l, off_l),
+                (timing.right_ms, fb_r, off_r),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let (a, b) = swing_pair(base * off, swing);
+                let (mut t, mut g) = (0.0, wet);
+                for k in 0..cap {
+                    t += if k % 2 == 0 { a } else { b };
+                    if g < floor || t > horizon_ms {
+                        break;
+                    }
+                    let (l, r) = if c == 0 { (g, 0.0) } else { (0.0, g) };
+                    push(
+                        Repeat {
+                            time_ms: t,
+                            left: l,
+                            right: r,
+                        },
+                        &mut n,
+                    );
+                    g *= fb.min(1.0);
+                }
+            }
+        }
+        EchoMode::PingPong => {
+            let (a, b) = swing_pair(timing.left_ms, swing);
+            let (a, b) = (a * off_l, b * off_r);
+            let (mut t, mut g) = (0.0, wet);
+            for k in 0..cap {
+                t += if k % 2 == 0 { a } else { b };
+                if g < floor || t > horizon_ms {
+                    break;
+                }
+                let (l, r) = if k % 2 == 0 { (g, 0.0) } else { (0.0, g) };
+                push(
+                    Repeat {
+                        time_ms: t,
+                        left: l,
+                        right: r,
+                    },
+                    &mut n,
+                );
+                g *= p.feedback.min(1.0);
+            }
+        }
+        EchoMode::MultiTap => {
+            let norm = tap_norm(p.taps) * wet;
+            let mut g = 1.0f32;
+            let mut pass = 0.0;
+            'outer: while n < cap {
+                for k in 0..p.taps {
+                    let t = pass + tap_ms(timing.left_ms, k, p.taps, swing);
+                    if g < floor || t > horizon_ms {
+                        break 'outer;
+                    }
+                    let (l, r) = pan_gains(p.tap[k].pan);
+                    let lvl = g * p.tap[k].level * norm;
+                    push(
+                        Repeat {
+                            time_ms: t,
+                            left: lvl * l,
+                            right: lvl * r,
+                        },
+                        &mut n,
+                    );
+                }
+                pass += timing.left_ms;
+                g *= p.feedback.min(1.0);
+                if g == 0.0 {
+                    break;
+                }
+            }
+        }
+    }
+    out[..n].sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+    n
+}
+
+/// Time factors of the L/R offset: (left, right).
+fn offsets(offset: f32) -> (f64, f64) {
+    let o = f64::from(offset);
+    if o >= 0.0 {
+        (1.0, 1.0 + o)
+    } else {
+        (1.0 - o, 1.0)
+    }
+}
+
+/// Time of tap `k` (0-based) of `taps` over a pattern of `pattern_ms`:
+/// evenly spaced, every odd-numbered step (k = 0, 2, ...) lengthened by the
+/// swing and the next one shortened; the last tap stays at the pattern end.
+fn tap_ms(pattern_ms: f64, k: usize, taps: usize, swing: f32) -> f64 {
+    let step = pattern_ms / taps as f64;
+    let (a, _) = swing_pair(step, swing);
+    let end = step * (k + 1) as f64;
+    if k.is_multiple_of(2) && k + 1 < taps {
+        end - step + a
+    } else {
+        end
+    }
+}
+
+/// A gain stepped on the control grid: each period it moves towards its
+/// target by at most `max_delta` and is interpolated linearly per sample,
+/// landing exactly on the period's value at its end.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ramp {
+    value: f32,
+    step: f32,
+    end: f32,
+    max_delta: f32,
+}
+
+impl Ramp {
+    fn reset(&mut self, v: f32) {
+        self.value = v;
+        self.end = v;
+        self.step = 0.0;
+    }
+
+    /// At the start of a period: the value to reach at its end.
+    fn period(&mut self, target: f32) {
+        self.value = self.end;
+        let d = (target - self.end).clamp(-self.max_delta, self.max_delta);
+        self.end = if (target - self.end).abs() <= self.max_delta {
+            target
+        } else {
+            self.end + d
+        };
+        self.step = (self.end - self.value) / CONTROL_BLOCK as f32;
+    }
+
+    #[inline]
+    fn next(&mut self) -> f32 {
+        self.value += self.step;
+        self.value
+    }
+
+    /// Jumps to the period's end value (called when a period completes, so
+    /// rounding in the per-sample steps never accumulates).
+    fn land(&mut self) {
+        self.value = self.end;
+    }
+
+    fn moving(&self) -> bool {
+        self.step != 0.0
+    }
+}
+
+/// A read position that changes without clicks.
+#[derive(Clone, Copy, Debug, Default)]
+struct Head {
+    /// Delay in samples (the one being faded in, during a crossfade).
+    cur: f64,
+    /// Where the time is going.
+    target: f64,
+    /// Delay being faded out.
+    old: f64,
+    /// Crossfade progress 0..1; ≥ 1 when no crossfade runs.
+    fade: f32,
+}
+
+impl Head {
+    fn snap(&mut self, d: f64) {
+        self.cur = d;
+        self.target = d;
+        self.old = d;
+        self.fade = 1.0;
+    }
+}
+
+/// Per-channel loop shaping: diffusion, filters, character tone.
+#[derive(Clone, Debug, Default)]
+struct Shaper {
+    diffuser: Diffuser,
+    hpf: Svf,
+    lpf: Svf,
+    tone: Svf,
+}
+
+/// What the control grid decided for the current period.
+#[derive(Clone, Copy, Debug, Default)]
+struct Period {
+    diffuse: bool,
+    hpf: bool,
+    lpf: bool,
+    tone: bool,
+    duck: bool,
+    /// A swung loop (stereo/dual): a mid read and loop gain fb².
+    swung: bool,
+    /// Modulation offset at the start and its per-sample slope, samples.
+    mod_start: f64,
+    mod_slope: f64,
+}
+
+/// The delay kernel; see the [module documentation](self).
+pub struct Echo {
+    fs: f32,
+    lines: [DelayLine; 2],
+    /// Stereo/dual: 0, 1 loop reads (L, R), 2, 3 swung mid reads.
+    /// Ping-pong: 0 left line, 1 right line. Multi-tap: one per tap.
+    heads: [Head; MAX_TAPS],
+    shapers: [Shaper; 2],
+    clip: SoftClip,
+    wow: WowFlutter,
+    mod_now: f64,
+    duck_env: EnvelopeFollower,
+    clock: ControlClock,
+    pending: EchoParams,
+    active: EchoParams,
+    /// Mode in effect (changes when the mode gate has closed).
+    mode: EchoMode,
+    /// Character in effect (changes when the tone stage has faded out).
+    character: Character,
+    period: Period,
+    phase: usize,
+    fb: [Ramp; 2],
+    fb_mid: [Ramp; 2],
+    input: Ramp,
+    dry: Ramp,
+    wet: Ramp,
+    duck: Ramp,
+    shape_mix: Ramp,
+    gate: Ramp,
+    bypass: Ramp,
+    tap_gain: [[Ramp; 2]; MAX_TAPS],
+    glide_coef: f64,
+    fade_inc: f32,
+    max_delay: f64,
+    /// Filter settings in effect, to recompute only on change.
+    tone_key: (f32, f32, Character, u32),
+}
+
+impl Default for Echo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Echo {
+    /// A kernel with no buffers yet; call [`prepare`](Self::prepare).
+    pub fn new() -> Self {
+        Self {
+            fs: 48_000.0,
+            lines: [DelayLine::new(), DelayLine::new()],
+            heads: [Head::default(); MAX_TAPS],
+            shapers: [Shaper::default(), Shaper::default()],
+            clip: SoftClip::default(),
+            wow: WowFlutter::default(),
+            mod_now: 0.0,
+            duck_env: EnvelopeFollower::new(),
+            clock: ControlClock::default(),
+            pending: EchoParams::default(),
+            active: EchoParams::default(),
+            mode: EchoMode::Stereo,
+            character: Character::Clean,
+            period: Period::default(),
+            phase: 0,
+            fb: [Ramp::default(); 2],
+            fb_mid: [Ramp::default(); 2],
+            input: Ramp::default(),
+            dry: Ramp::default(),
+            wet: Ramp::default(),
+            duck: Ramp::default(),
+            shape_mix: Ramp::default(),
+            gate: Ramp::default(),
+            bypass: Ramp::default(),
+            tap_gain: [[Ramp::default(); 2]; MAX_TAPS],
+            glide_coef: 0.0,
+            fade_inc: 1.0,
+            max_delay: 1.0,
+            tone_key: (f32::NAN, f32::NAN, Character::Clean, 0),
+        }
+    }
+
+    /// Allocates the lines for `sample_rate` Hz (finite, > 0; otherwise
+    /// 48 kHz): [`MAX_LOOP_MS`] plus the largest wow deviation, so no
+    /// setting can ask for more than the buffer holds. `_max_block` and
+    /// `_channels` are accepted for the common kernel signature (any block
+    /// length works; one or two channels). Then resets.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize, _channels: usize) {
+        self.fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
+        let ms = MAX_LOOP_MS + 2.0 * MAX_DEVIATION_MS + 10.0;
+        let cap = (f64::from(ms) * f64::from(self.fs) * 1e-3).ceil() as usize;
+        for line in &mut self.lines {
+            line.prepare(cap);
+        }
+        self.max_delay = cap as f64;
+        for s in &mut self.shapers {
+            s.diffuser.prepare(self.fs);
+        }
+        self.wow.prepare(self.fs / CONTROL_BLOCK as f32);
+        self.duck_env.prepare(self.fs);
+        self.duck_env.set_attack_ms(DUCK_ATTACK_MS);
+        self.duck_env.set_release_ms(DUCK_RELEASE_MS);
+        let tau = f64::from(GLIDE_TAU_MS) * 1e-3 * f64::from(self.fs);
+        self.glide_coef = 1.0 / tau;
+        self.fade_inc = 1.0 / (CROSSFADE_MS * 1e-3 * self.fs).max(1.0);
+        let per_period = CONTROL_BLOCK as f32 / (RAMP_MS * 1e-3 * self.fs);
+        for r in self.all_ramps() {
+            r.max_delta = per_period;
+        }
+        // Feedback may span 0..1.1: the same ramp time for the full range.
+        for r in self.fb.iter_mut().chain(self.fb_mid.iter_mut()) {
+            r.max_delta = per_period * MAX_FEEDBACK;
+        }
+        self.reset();
+    }
+
+    fn all_ramps(&mut self) -> impl Iterator<Item = &mut Ramp> {
+        let [a, b] = &mut self.fb;
+        let [c, d] = &mut self.fb_mid;
+        [
+            a,
+            b,
+            c,
+            d,
+            &mut self.input,
+            &mut self.dry,
+            &mut self.wet,
+            &mut self.duck,
+            &mut self.shape_mix,
+            &mut self.gate,
+            &mut self.bypass,
+        ]
+        .into_iter()
+        .chain(self.tap_gain.iter_mut().flatten())
+    }
+
+    /// Clears the lines and filters and puts every smoothed value at the
+    /// latest parameters' value (no ramp from stale values). Realtime-safe.
+    pub fn reset(&mut self) {
+        for line in &mut self.lines {
+            line.reset();
+        }
+        for s in &mut self.shapers {
+            s.diffuser.reset();
+            s.hpf.reset();
+            s.lpf.reset();
+            s.tone.reset();
+        }
+        self.wow.reset();
+        self.mod_now = 0.0;
+        self.duck_env.reset();
+        self.clock.reset();
+        self.phase = 0;
+        self.active = self.pending;
+        self.mode = self.active.mode;
+        self.character = self.active.character;
+        self.tone_key = (f32::NAN, f32::NAN, Character::Clean, 0);
+        let targets = self.targets();
+        for (h, d) in self.heads.iter_mut().zip(targets.delays) {
+            h.snap(d);
+        }
+        self.apply_ramp_targets(&targets, true);
+        self.update_tone();
+    }
+
+    /// Takes new parameters; they apply at the next control-grid point
+    /// (every [`CONTROL_BLOCK`] samples from `reset()`), smoothed.
+    /// Realtime-safe.
+    pub fn set_params(&mut self, params: &EchoParams) {
+        self.pending = params.sanitized();
+    }
+
+    /// The parameters in effect (after sanitising).
+    pub fn params(&self) -> &EchoParams {
+        &self.active
+    }
+
+    /// Latency in samples: 0 (the dry signal is not delayed).
+    pub fn latency(&self) -> usize {
+        0
+    }
+
+    /// Sample rate the kernel was prepared for, Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.fs
+    }
+
+    /// Tail length in samples for `params` at `sample_rate`: the time for
+    /// the repeats to fall below [`TAIL_FLOOR_DB`] (`ceil(floor / 20·log10
+    /// fb)` loops of the longest loop) plus the diffusion spread and wow,
+    /// capped at [`MAX_TAIL_S`]; `None` (endless) with freeze on or
+    /// feedback at or above 100 %.
+    pub fn tail_samples(params: &EchoParams, sample_rate: f32) -> Option<usize> {
+        let p = params.sanitized();
+        let fb = match p.mode {
+            EchoMode::Dual => p.feedback.max(p.feedback_r),
+            _ => p.feedback,
+        };
+        if p.freeze || fb >= 1.0 {
+            return None;
+        }
+        let timing = p.timing();
+        let (ol, or) = offsets(p.offset);
+        let swing = f64::from(p.effective_swing(&timing));
+        // Longest time between successive repeats of one loop.
+        let step = (timing.left_ms * ol).max(timing.right_ms * or) * 2.0 * swing;
+        let loop_ms = match p.mode {
+            EchoMode::PingPong => timing.left_ms * (ol + or),
+            _ => step,
+        };
+        let loops = if fb <= 1e-6 {
+            1.0
+        } else {
+            (f64::from(TAIL_FLOOR_DB) / (20.0 * f64::from(fb).log10()))
+                .ceil()
+                .max(1.0)
+        };
+        let extra_ms =
+            f64::from(2.0 * MAX_DEVIATION_MS) + 20.0 + loops * 12.0 * f64::from(p.diffusion);
+        let ms = (loops + 1.0) * loop_ms + extra_ms;
+        let s = (ms * 1e-3).min(f64::from(MAX_TAIL_S));
+        Some((s * f64::from(sample_rate.max(1.0))).ceil() as usize)
+    }
+
+    /// Delay times (samples) and per-period gains the current parameters
+    /// ask for.
+    fn targets(&self) -> Targets {
+        let p = &self.active;
+        let fs = f64::from(self.fs) * 1e-3;
+        let timing = p.timing();
+        let swing = p.effective_swing(&timing);
+        let (ol, or) = offsets(p.offset);
+        let mut t = Targets {
+            delays: [1.0; MAX_TAPS],
+            fb: [p.feedback; 2],
+            swung: false,
+        };
+        let clampd = |ms: f64| {
+            (ms * fs).clamp(
+                1.0,
+                self.max_delay - 2.0 * (fs * f64::from(MAX_DEVIATION_MS)) - 4.0,
+            )
+        };
+        match self.mode {
+            EchoMode::Stereo | EchoMode::Dual => {
+                if self.mode == EchoMode::Dual {
+                    t.fb[1] = p.feedback_r;
+                }
+                t.swung = swing != STRAIGHT_SWING;
+                for (c, (base, off)) in [(timing.left_ms, ol), (timing.right_ms, or)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let (a, _) = swing_pair(base * off, swing);
+                    if t.swung {
+                        t.delays[c] = clampd(2.0 * base * off);
+                        t.delays[2 + c] = clampd(a);
+                        // Loop gain fb² over a pair; the loop read's output
+                        // is scaled by fb (repeats 2, 4, ...).
+                        t.fb[c] = t.fb[c].min(MAX_FEEDBACK).powi(2);
+                    } else {
+                        t.delays[c] = clampd(base * off);
+                        t.delays[2 + c] = t.delays[c];
+                    }
+                }
+            }
+            EchoMode::PingPong => {
+                let (a, b) = swing_pair(timing.left_ms, swing);
+                t.delays[0] = clampd(a * ol);
+                t.delays[1] = clampd(b * or);
+            }
+            EchoMode::MultiTap => {
+                for k in 0..MAX_TAPS {
+                    let kk = k.min(p.taps - 1);
+                    t.delays[k] = clampd(tap_ms(timing.left_ms, kk, p.taps, swing));
+                }
+            }
+        }
+        if p.freeze {
+            t.fb = [1.0; 2];
+        }
+        t
+    }
+
+    fn apply_ramp_targets(&mut self, t: &Targets, jump: bool) {
+        let p = self.active;
+        let (dry, wet) = p.mix_gains();
+        let set = |r: &mut Ramp, v: f32| {
+            if jump {
+                r.reset(v);
+            } else {
+                r.period(v);
+            }
+        };
+        for c in 0..2 {
+            set(&mut self.fb[c], t.fb[c]);
+            // With swing the loop read's output carries one fb.
+            let mid = if t.swung {
+                if p.freeze {
+                    1.0
+                } else if self.mode == EchoMode::Dual && c == 1 {
+                    p.feedback_r
+                } else {
+                    p.feedback
+                }
+            } else {
+                0.0
+            };
+            set(&mut self.fb_mid[c], mid);
+        }
+        set(&mut self.input, if p.freeze { 0.0 } else { 1.0 });
+        let tone_in = !p.freeze && p.character == self.character;
+        set(&mut self.shape_mix, if tone_in { 1.0 } else { 0.0 });
+        set(&mut self.dry, dry);
+        set(&mut self.wet, wet);
+        set(&mut self.duck, p.ducking);
+        let gate = if p.mode == self.mode { 1.0 } else { 0.0 };
+        set(&mut self.gate, gate);
+        set(&mut self.bypass, if p.bypass { 1.0 } else { 0.0 });
+        let norm = tap_norm(p.taps);
+        for k in 0..MAX_TAPS {
+            let (l, r) = if k < p.taps {
+                let (l, r) = pan_gains(p.tap[k].pan);
+                let g = p.tap[k].level * norm;
+                (g * l, g * r)
+            } else {
+                (0.0, 0.0)
+            };
+            set(&mut self.tap_gain[k][0], l);
+            set(&mut self.tap_gain[k][1], r);
+        }
+    }
+
+    /// Recomputes the loop filters when their settings changed.
+    fn update_tone(&mut self) {
+        let p = self.active;
+        for s in &mut self.shapers {
+            s.diffuser.set_amount(p.diffusion);
+        }
+        let character = self.character;
+        let base_ms = p.timing().left_ms as f32;
+        let key = (p.hpf_hz, p.lpf_hz, character, base_ms.to_bits());
+        if key == self.tone_key {
+            return;
+        }
+        self.tone_key = key;
+        let fs = self.fs;
+        let nyq = 0.45 * fs;
+        let hpf = SvfCoefs::new(
+            fs,
+            p.hpf_hz.min(nyq),
+            core::f32::consts::FRAC_1_SQRT_2,
+            SvfMode::Highpass,
+            0.0,
+        );
+        let lpf = SvfCoefs::new(
+            fs,
+            p.lpf_hz.min(nyq),
+            core::f32::consts::FRAC_1_SQRT_2,
+            SvfMode::Lowpass,
+            0.0,
+        );
+        let tone_hz = match character {
+            Character::Clean => None,
+            Character::Tape => Some(9_000.0f32),
+            // BBD Nyquist = stages / (2 · time); the anti-alias and
+            // reconstruction filters sit at about 40 % of it.
+            Character::Analog => {
+                Some((0.4 * BBD_STAGES / (2.0 * base_ms * 1e-3)).clamp(400.0, 12_000.0))
+            }
+        };
+        let tone = tone_hz.and_then(|f| SvfCoefs::new(fs, f.min(nyq), 0.6, SvfMode::Lowpass, 0.0));
+        for s in &mut self.shapers {
+            if let Some(c) = hpf {
+                s.hpf.set_coefs(c);
+            }
+            if let Some(c) = lpf {
+                s.lpf.set_coefs(c);
+            }
+            if let Some(c) = tone {
+                s.tone.set_coefs(c);
+            }
+        }
+        self.clip = match character {
+            Character::Clean => SoftClip::new(1.0, 2.0),
+            Character::Tape => SoftClip::new(0.316, 1.1),
+            Character::Analog => SoftClip::new(0.4, 1.2),
+        };
+    }
+
+    /// Control-grid work at the start of a period.
+    fn start_period(&mut self) {
+        let pending = self.pending;
+        // A mode change closes the wet gate first, switches once it is
+        // shut, then opens it again.
+        self.active = pending;
+        if pending.mode != self.mode && self.gate.end == 0.0 {
+            self.mode = pending.mode;
+            let t = self.targets();
+            for (h, d) in self.heads.iter_mut().zip(t.delays) {
+                h.snap(d);
+            }
+            for line in &mut self.lines {
+                line.reset();
+            }
+            // The fresh lines take the input in with a ramp, so their first
+            // repeat does not start with a step.
+            self.input.reset(0.0);
+        }
+        if pending.character != self.character && self.shape_mix.end == 0.0 {
+            self.character = pending.character;
+        }
+        self.update_tone();
+        let t = self.targets();
+        self.apply_ramp_targets(&t, false);
+        let p = self.active;
+
+        // Heads: new targets; crossfades start on the grid.
+        let used = match self.mode {
+            EchoMode::Stereo | EchoMode::Dual => {
+                if t.swung {
+                    4
+                } else {
+                    2
+                }
+            }
+            EchoMode::PingPong => 2,
+            EchoMode::MultiTap => p.taps,
+        };
+        for (k, (h, d)) in self.heads.iter_mut().zip(t.delays).enumerate() {
+            if k >= used {
+                // Silent heads follow at once, ready when they are needed.
+                h.snap(d);
+                continue;
+            }
+            h.target = d;
+            match p.change {
+                TimeChange::Glide => {
+                    if h.fade < 1.0 {
+                        // A crossfade in progress finishes as a glide.
+                        h.fade = 1.0;
+                    }
+                }
+                TimeChange::Crossfade => {
+                    if h.fade >= 1.0 && h.cur != h.target {
+                        h.old = h.cur;
+                        h.cur = h.target;
+                        h.fade = 0.0;
+                    }
+                }
+            }
+        }
+
+        // Wow/flutter: the offset at the end of this period, interpolated.
+        let dev_ms = self.wow.tick(p.wow);
+        let next = f64::from(dev_ms) * f64::from(self.fs) * 1e-3;
+        let start = self.mod_now;
+        self.mod_now = next;
+        let slope = (next - start) / CONTROL_BLOCK as f64;
+        let old = self.period;
+        self.period = Period {
+            diffuse: self.shapers[0].diffuser.gain() > 0.0,
+            hpf: p.hpf_hz > HPF_OFF_HZ,
+            lpf: p.lpf_hz < LPF_OFF_HZ,
+            tone: self.character != Character::Clean,
+            duck: p.ducking > 0.0 || self.duck.moving() || self.duck.value > 0.0,
+            swung: t.swung,
+            mod_start: start,
+            mod_slope: slope,
+        };
+        // A filter switched in starts from rest, not from stale state.
+        for s in &mut self.shapers {
+            if self.period.hpf && !old.hpf {
+                s.hpf.reset();
+            }
+            if self.period.lpf && !old.lpf {
+                s.lpf.reset();
+            }
+            if self.period.tone && !old.tone {
+                s.tone.reset();
+            }
+            if self.period.diffuse && !old.diffuse {
+                s.diffuser.reset();
+            }
+        }
+        self.phase = 0;
+    }
+
+    fn end_period(&mut self) {
+        for r in self.all_ramps() {
+            r.land();
+        }
+    }
+
+    /// Processes one or two channels in place (more are left untouched;
+    /// a single channel is treated as both inputs and gets the mean of
+    /// both outputs). Non-finite input is treated as silence inside the
+    /// delay (it still passes the dry and bypass paths unchanged).
+    /// Realtime-safe.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let nch = channels.len().min(2);
+        if nch == 0 {
+            return;
+        }
+        let len = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut pos = 0;
+        while pos < len {
+            let n = (len - pos).min(self.clock.samples_until_tick());
+            if self.clock.phase() == 0 {
+                self.start_period();
+            }
+            let mut l = [0.0f32; CONTROL_BLOCK];
+            let mut r = [0.0f32; CONTROL_BLOCK];
+            l[..n].copy_from_slice(&channels[0][pos..pos + n]);
+            if nch == 2 {
+                r[..n].copy_from_slice(&channels[1][pos..pos + n]);
+            } else {
+                r[..n].copy_from_slice(&l[..n]);
+            }
+            self.run(&mut l[..n], &mut r[..n]);
+            if nch == 2 {
+                channels[0][pos..pos + n].copy_from_slice(&l[..n]);
+                channels[1][pos..pos + n].copy_from_slice(&r[..n]);
+            } else {
+                for (o, (a, b)) in channels[0][pos..pos + n].iter_mut().zip(l.iter().zip(&r)) {
+                    *o = 0.5 * (a + b);
+                }
+            }
+            if self.clock.advance(n) {
+                self.end_period();
+            }
+            pos += n;
+        }
+    }
+
+    /// Reads `head` on `line` at its delay plus `m` samples of modulation,
+    /// advancing its glide or crossfade by one sample.
+    #[inline]
+    fn read_head(
+        h: &mut Head,
+        line: &DelayLine,
+        m: f64,
+        glide: f64,
+        fade_inc: f32,
+        max: f64,
+    ) -> f32 {
+        if h.cur != h.target && h.fade >= 1.0 {
+            let diff = h.target - h.cur;
+            let v = (diff * glide).clamp(-MAX_GLIDE_RATE, MAX_GLIDE_RATE);
+            h.cur = if diff.abs() < 1e-6 {
+                h.target
+            } else {
+                h.cur + v
+            };
+        }
+        let new = read_at(line, h.cur + m, max);
+        if h.fade < 1.0 {
+            let old = read_at(line, h.old + m, max);
+            let t = h.fade;
+            let g = t * t * (3.0 - 2.0 * t);
+            h.fade = (h.fade + fade_inc).min(1.0);
+            old + g * (new - old)
+        } else {
+            new
+        }
+    }
+
+    /// The loop's shaping stage for channel `c` (see the module docs).
+    #[inline]
+    fn shape(&mut self, c: usize, x: f32, mix: f32) -> f32 {
+        let pd = self.period;
+        let s = &mut self.shapers[c];
+        let mut v = x;
+        if pd.diffuse {
+            v = s.diffuser.process(v);
+        }
+        if pd.hpf {
+            v = s.hpf.process(v);
+        }
+        if pd.lpf {
+            v = s.lpf.process(v);
+        }
+        if pd.tone {
+            v = s.tone.process(v);
+        }
+        // Freeze fades the tone stage out of the loop.
+        let v = if mix == 1.0 { v } else { x + mix * (v - x) };
+        self.clip.process(v)
+    }
+
+    /// Runs `l.len()` (≤ one control period) samples of stereo in place.
+    fn run(&mut self, l: &mut [f32], r: &mut [f32]) {
+        let n = l.len();
+        let fs_glide = self.glide_coef;
+        let fade_inc = self.fade_inc;
+        let max = self.max_delay;
+        let mode = self.mode;
+        let pd = self.period;
+        for i in 0..n {
+            let m = pd.mod_start + pd.mod_slope * (self.phase + 1) as f64;
+            self.phase += 1;
+            let (raw_l, raw_r) = (l[i], r[i]);
+            let xl = sanitize(raw_l);
+            let xr = sanitize(raw_r);
+            let fb = [self.fb[0].next(), self.fb[1].next()];
+            let g_in = self.input.next();
+            let shape_mix = self.shape_mix.next();
+            let mut wet = [0.0f32; 2];
+            match mode {
+                EchoMode::Stereo | EchoMode::Dual => {
+                    let fbm = [self.fb_mid[0].next(), self.fb_mid[1].next()];
+                    for (c, x) in [xl, xr].into_iter().enumerate() {
+                        let y = Self::read_head(
+                            &mut self.heads[c],
+                            &self.lines[c],
+                            m,
+                            fs_glide,
+                            fade_inc,
+                            max,
+                        );
+                        if pd.swung {
+                            let ym = Self::read_head(
+                                &mut self.heads[2 + c],
+                                &self.lines[c],
+                                m,
+                                fs_glide,
+                                fade_inc,
+                                max,
+                            );
+                            wet[c] = ym + fbm[c] * y;
+                        } else {
+                            wet[c] = y;
+                        }
+                        let w = self.shape(c, g_in * x + fb[c] * y, shape_mix);
+                        self.lines[c].push(w);
+                    }
+                }
+                EchoMode::PingPong => {
+                    let y0 = Self::read_head(
+                        &mut self.heads[0],
+                        &self.lines[0],
+                        m,
+                        fs_glide,
+                        fade_inc,
+                        max,
+                    );
+                    let y1 = Self::read_head(
+                        &mut self.heads[1],
+                        &self.lines[1],
+                        m,
+                        fs_glide,
+                        fade_inc,
+                        max,
+                    );
+                    let w0 = self.shape(0, g_in * 0.5 * (xl + xr) + fb[0] * y1, shape_mix);
+                    let w1 = self.shape(1, fb[0] * y0, shape_mix);
+                    self.lines[0].push(w0);
+                    self.lines[1].push(w1);
+                    wet = [y0, y1];
+                }
+                EchoMode::MultiTap => {
+                    let taps = self.active.taps;
+                    let mut last = 0.0;
+                    for k in 0..taps {
+                        let y = Self::read_head(
+                            &mut self.heads[k],
+                            &self.lines[0],
+                            m,
+                            fs_glide,
+                            fade_inc,
+                            max,
+                        );
+                        let gl = self.tap_gain[k][0].next();
+                        let gr = self.tap_gain[k][1].next();
+                        wet[0] += gl * y;
+                        wet[1] += gr * y;
+                        last = y;
+                    }
+                    // Taps being switched off still ramp down.
+                    for k in taps..MAX_TAPS {
+                        let gl = self.tap_gain[k][0].next();
+                        let gr = self.tap_gain[k][1].next();
+                        if gl != 0.0 || gr != 0.0 {
+                            let y = Self::read_head(
+                                &mut self.heads[k],
+                                &self.lines[0],
+                                m,
+                                fs_glide,
+                                fade_inc,
+                                max,
+                            );
+                            wet[0] += gl * y;
+                            wet[1] += gr * y;
+                        }
+                    }
+                    let w = self.shape(0, g_in * 0.5 * (xl + xr) + fb[0] * last, shape_mix);
+                    self.lines[0].push(w);
+                }
+            }
+            let dry = self.dry.next();
+            let mut wet_gain = self.wet.next() * self.gate.next();
+            if pd.duck {
+                let env = self.duck_env.process(0.5 * (xl.abs() + xr.abs()));
+                let amount = self.duck.next();
+                wet_gain /= 1.0 + amount * DUCK_SENSITIVITY * (env - DUCK_THRESHOLD).max(0.0);
+            }
+            let b = self.bypass.next();
+            let yl = dry * xl + wet_gain * wet[0];
+            let yr = dry * xr + wet_gain * wet[1];
+            if b == 0.0 {
+                l[i] = yl;
+                r[i] = yr;
+            } else if b == 1.0 {
+                l[i] = raw_l;
+                r[i] = raw_r;
+            } else {
+                l[i] = yl + b * (raw_l - yl);
+                r[i] = yr + b * (raw_r - yr);
+            }
+        }
+    }
+}
+
+/// The delays and gains one set of parameters asks for.
+struct Targets {
+    delays: [f64; MAX_TAPS],
+    fb: [f32; 2],
+    swung: bool,
+}
+
+/// Non-finite → 0, finite clamped to ±[`INPUT_LIMIT`].
+#[inline]
+fn sanitize(x: f32) -> f32 {
+    if x.is_finite() {
+        x.clamp(-INPUT_LIMIT, INPUT_LIMIT)
+    } else {
+        0.0
+    }
+}
+
+/// The sample `d` samples before the one about to be written (d ≥ 1),
+/// Hermite-interpolated. The line's newest sample is one sample old.
+#[inline]
+fn read_at(line: &DelayLine, d: f64, max: f64) -> f32 {
+    let t = (d - 1.0).clamp(0.0, max);
+    let whole = t as usize;
+    line.read_cubic_split(whole, (t - whole as f64) as f32)
+}
