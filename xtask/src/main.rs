@@ -18,7 +18,10 @@ use std::time::Duration;
 
 /// Every plugin package. Adding a plugin here puts it in `install`, `test`
 /// and `screenshot`.
-const PLUGINS: &[(&str, &str)] = &[("glass-limit", "Glasswork Limit")];
+const PLUGINS: &[(&str, &str)] = &[
+    ("glass-limit", "Glasswork Limit"),
+    ("glass-echo", "Glasswork Echo"),
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
