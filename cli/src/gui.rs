@@ -116,6 +116,7 @@ impl<'a> SessionParts<'a> {
                     tail_ext: self.tail_ext,
                     config: self.config,
                     steady_time: 0,
+                    tempo_bpm: None,
                 };
                 let result = session(&mut audio);
                 (audio.processor.stop_processing(), Ok(result))

@@ -619,6 +619,11 @@ pub struct Echo {
     still: bool,
     /// Tests set this to compare the fast path with the general one.
     general_only: bool,
+    /// Only silence has entered since `reset()`: new settings apply at
+    /// once (there is nothing to glide or fade), so a host that sets its
+    /// parameters or tempo after activation gets them from the first
+    /// sample.
+    fresh: bool,
     phase: usize,
     fb: [Ramp; 2],
     fb_mid: [Ramp; 2],
@@ -667,6 +672,7 @@ impl Echo {
             period: Period::default(),
             still: false,
             general_only: false,
+            fresh: true,
             phase: 0,
             fb: [Ramp::default(); 2],
             fb_mid: [Ramp::default(); 2],
@@ -763,6 +769,7 @@ impl Echo {
         self.duck_env.reset();
         self.clock.reset();
         self.phase = 0;
+        self.fresh = true;
         self.active = self.pending;
         self.mode = self.active.mode;
         self.character = self.active.character;
@@ -1008,6 +1015,10 @@ impl Echo {
         // A mode change closes the wet gate first, switches once it is
         // shut, then opens it again.
         self.active = pending;
+        if self.fresh {
+            self.mode = pending.mode;
+            self.character = pending.character;
+        }
         if pending.mode != self.mode && self.gate.end == 0.0 {
             self.mode = pending.mode;
             let t = self.targets();
@@ -1034,7 +1045,14 @@ impl Echo {
         }
         let t = self.cache_targets;
         let gains = self.cache_gains;
-        self.apply_gains(&gains, false);
+        if self.fresh {
+            for (h, d) in self.heads.iter_mut().zip(t.delays) {
+                h.snap(d);
+            }
+            self.apply_gains(&gains, true);
+        } else {
+            self.apply_gains(&gains, false);
+        }
         let p = self.active;
 
         // Heads: new targets; crossfades start on the grid.
@@ -1190,6 +1208,9 @@ impl Echo {
     }
 
     fn run_segment(&mut self, l: &mut [f32], r: &mut [f32]) {
+        if self.fresh && l.iter().chain(r.iter()).any(|v| *v != 0.0) {
+            self.fresh = false;
+        }
         if self.still && !self.general_only {
             self.run_still(l, r);
         } else {

@@ -808,3 +808,33 @@ fn bypass_passes_the_input_exactly_after_the_ramp() {
     let (l, _) = render(&p, fs, &x, &x, 100);
     assert_eq!(l, x);
 }
+
+#[test]
+fn settings_apply_at_once_until_sound_arrives_then_glide() {
+    let fs = 48_000.0;
+    let mut echo = Echo::new();
+    echo.set_params(&wet_clean());
+    echo.prepare(fs, 64, 2);
+    // Silence so far: a new time (a host restoring its session, or the
+    // first tempo) applies from the next grid point, no glide.
+    let mut a = vec![0.0f32; 640];
+    let mut b = a.clone();
+    echo.process(&mut [&mut a, &mut b]);
+    let p = EchoParams {
+        time_ms: 20.0,
+        ..wet_clean()
+    };
+    echo.set_params(&p);
+    let mut x = impulse(2000, 0, 0.5);
+    let mut y = x.clone();
+    echo.process(&mut [&mut x, &mut y]);
+    assert_eq!(x[960], 0.5);
+    // With sound in the line a change glides: 300 samples later the
+    // read position has not reached the new time yet.
+    echo.set_params(&EchoParams { time_ms: 40.0, ..p });
+    let mut x = impulse(4000, 0, 0.5);
+    let mut y = x.clone();
+    echo.process(&mut [&mut x, &mut y]);
+    let at = peak_index(&x);
+    assert!(at > 960 && at < 1920, "impulse at {at}");
+}

@@ -603,33 +603,29 @@ pub fn draw_time_line(ui: &egui::Ui, rect: Rect, p: &EchoParams, theme: &Theme) 
     let beat_ms = valid_tempo(p.tempo_bpm)
         .filter(|_| timing.synced)
         .map(|t| 60_000.0 / t);
-    let (step, label): (f64, Box<dyn Fn(usize, f64) -> Option<String>>) = match beat_ms {
+    // Beats labelled per bar when synced; round times otherwise.
+    let (step, beats_per_line) = match beat_ms {
         Some(beat) => {
             let mut every = 1usize;
             while horizon / (beat * every as f64) > 32.0 {
                 every *= 2;
             }
-            (
-                beat * every as f64,
-                Box::new(move |k: usize, _| {
-                    let beats = k * every;
-                    (beats % 4 == 0).then(|| format!("bar {}", beats / 4 + 1))
-                }),
-            )
+            (beat * every as f64, Some(every))
         }
-        None => {
-            let step = grid_step_ms(horizon, 8.0);
-            (
-                step,
-                Box::new(|_, ms: f64| {
-                    Some(if ms >= 1000.0 {
-                        format!("{:.2} s", ms / 1000.0)
-                    } else {
-                        format!("{ms:.0} ms")
-                    })
-                }),
-            )
+        None => (grid_step_ms(horizon, 8.0), None),
+    };
+    let label = |k: usize, ms: f64| match beats_per_line {
+        Some(every) => {
+            let beats = k * every;
+            beats
+                .is_multiple_of(4)
+                .then(|| format!("bar {}", beats / 4 + 1))
         }
+        None => Some(if ms >= 1000.0 {
+            format!("{:.2} s", ms / 1000.0)
+        } else {
+            format!("{ms:.0} ms")
+        }),
     };
     let mut k = 0usize;
     while (k as f64) * step <= horizon + 1e-9 && k < 400 {
