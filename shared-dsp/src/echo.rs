@@ -81,6 +81,9 @@ pub const GLIDE_TAU_MS: f32 = 120.0;
 /// Fastest glide, samples of delay change per sample (the pitch bends by at
 /// most ±50 %).
 pub const MAX_GLIDE_RATE: f64 = 0.5;
+/// Time constant with which a glide's speed changes, ms: the pitch bends
+/// in and out smoothly rather than in a step.
+pub const GLIDE_ONSET_MS: f32 = 15.0;
 /// Length of a crossfade to a new delay time, ms.
 pub const CROSSFADE_MS: f32 = 50.0;
 /// Length of a full-scale gain ramp (mix, feedback, tap levels, freeze,
@@ -560,10 +563,13 @@ struct Head {
     old: f64,
     /// Crossfade progress 0..1; ≥ 1 when no crossfade runs.
     fade: f32,
+    /// Glide speed, samples of delay per sample.
+    vel: f64,
 }
 
 impl Head {
     fn snap(&mut self, d: f64) {
+        self.vel = 0.0;
         self.cur = d;
         self.target = d;
         self.old = d;
@@ -636,6 +642,7 @@ pub struct Echo {
     bypass: Ramp,
     tap_gain: [[Ramp; 2]; MAX_TAPS],
     glide_coef: f64,
+    glide_vel_coef: f64,
     fade_inc: f32,
     max_delay: f64,
     /// Filter settings in effect, to recompute only on change.
@@ -685,6 +692,7 @@ impl Echo {
             bypass: Ramp::default(),
             tap_gain: [[Ramp::default(); 2]; MAX_TAPS],
             glide_coef: 0.0,
+            glide_vel_coef: 1.0,
             fade_inc: 1.0,
             max_delay: 1.0,
             tone_key: (f32::NAN, f32::NAN, Character::Clean, 0),
@@ -720,6 +728,8 @@ impl Echo {
         self.duck_env.set_release_ms(DUCK_RELEASE_MS);
         let tau = f64::from(GLIDE_TAU_MS) * 1e-3 * f64::from(self.fs);
         self.glide_coef = 1.0 / tau;
+        self.glide_vel_coef =
+            1.0 - (-1.0 / (f64::from(GLIDE_ONSET_MS) * 1e-3 * f64::from(self.fs))).exp();
         self.fade_inc = 1.0 / (CROSSFADE_MS * 1e-3 * self.fs).max(1.0);
         let per_period = CONTROL_BLOCK as f32 / (RAMP_MS * 1e-3 * self.fs);
         for r in self.all_ramps() {
@@ -1074,20 +1084,13 @@ impl Echo {
                 continue;
             }
             h.target = d;
-            match p.change {
-                TimeChange::Glide => {
-                    if h.fade < 1.0 {
-                        // A crossfade in progress finishes as a glide.
-                        h.fade = 1.0;
-                    }
-                }
-                TimeChange::Crossfade => {
-                    if h.fade >= 1.0 && h.cur != h.target {
-                        h.old = h.cur;
-                        h.cur = h.target;
-                        h.fade = 0.0;
-                    }
-                }
+            // A crossfade in progress always runs to its end (cutting it
+            // short would be a step); a glide starts from where it is.
+            if p.change == TimeChange::Crossfade && h.fade >= 1.0 && h.cur != h.target {
+                h.old = h.cur;
+                h.cur = h.target;
+                h.vel = 0.0;
+                h.fade = 0.0;
             }
         }
 
@@ -1297,18 +1300,24 @@ impl Echo {
         h: &mut Head,
         line: &DelayLine,
         m: f64,
-        glide: f64,
+        glide: (f64, f64),
         fade_inc: f32,
         max: f64,
     ) -> f32 {
         if h.cur != h.target && h.fade >= 1.0 {
+            // The speed the one-pole approach asks for, capped, reached
+            // through a second, faster one-pole (τ = GLIDE_ONSET_MS): the
+            // pitch bends in smoothly instead of stepping. With τ₂ ≪ τ₁ the
+            // pair is overdamped (1 − 4·τ₂/τ₁ > 0): no overshoot.
             let diff = h.target - h.cur;
-            let v = (diff * glide).clamp(-MAX_GLIDE_RATE, MAX_GLIDE_RATE);
-            h.cur = if diff.abs() < 1e-6 {
-                h.target
+            let want = (diff * glide.0).clamp(-MAX_GLIDE_RATE, MAX_GLIDE_RATE);
+            h.vel += (want - h.vel) * glide.1;
+            if diff.abs() < 1e-6 && h.vel.abs() < 1e-6 {
+                h.cur = h.target;
+                h.vel = 0.0;
             } else {
-                h.cur + v
-            };
+                h.cur += h.vel;
+            }
         }
         let new = read_at(line, h.cur + m, max);
         if h.fade < 1.0 {
@@ -1331,7 +1340,12 @@ impl Echo {
     /// Runs `l.len()` (≤ one control period) samples of stereo in place.
     fn run(&mut self, l: &mut [f32], r: &mut [f32]) {
         let n = l.len();
-        let fs_glide = self.glide_coef;
+        // Crossfading heads never glide, not even between two fades.
+        let fs_glide = if self.active.change == TimeChange::Glide {
+            (self.glide_coef, self.glide_vel_coef)
+        } else {
+            (0.0, 0.0)
+        };
         let fade_inc = self.fade_inc;
         let max = self.max_delay;
         let mode = self.mode;
