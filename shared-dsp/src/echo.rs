@@ -1096,7 +1096,14 @@ impl Echo {
 
         // Wow/flutter: the offset at the end of this period, interpolated.
         let dev_ms = self.wow.tick(p.wow);
-        let next = f64::from(dev_ms) * f64::from(self.fs) * 1e-3;
+        // Never more than half the shortest delay in use: a 1 ms echo
+        // wobbles by at most 0.5 ms instead of reading ahead of its input.
+        let shortest = self.heads[..used]
+            .iter()
+            .map(|h| h.cur.min(h.target))
+            .fold(f64::INFINITY, f64::min);
+        let limit = (0.5 * shortest).max(0.0);
+        let next = (f64::from(dev_ms) * f64::from(self.fs) * 1e-3).clamp(-limit, limit);
         let start = self.mod_now;
         self.mod_now = next;
         let slope = (next - start) / CONTROL_BLOCK as f64;

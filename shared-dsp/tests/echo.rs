@@ -858,3 +858,40 @@ fn settings_apply_at_once_until_sound_arrives_then_glide() {
     let at = peak_index(&x);
     assert!(at > 960 && at < 1920, "impulse at {at}");
 }
+
+#[test]
+fn wow_and_flutter_wander_within_their_depth() {
+    // Impulses every 0.25 s through a 100 ms echo with full wow: each comes
+    // back within ±3.08 ms (the modulator's bound), and not all at the
+    // same place. At 2 ms the deviation is capped at half the time.
+    let fs = 48_000.0;
+    for (time_ms, bound_ms) in [(100.0f32, glass_dsp::tape::MAX_DEVIATION_MS), (2.0, 1.0)] {
+        let p = EchoParams {
+            time_ms,
+            wow: 1.0,
+            ..wet_clean()
+        };
+        let step = 12_000;
+        let mut x = vec![0.0f32; step * 40];
+        for k in 0..40 {
+            x[k * step] = 0.5;
+        }
+        let (l, _) = render(&p, fs, &x, &x, 480);
+        let mut delays = Vec::new();
+        for k in 0..39 {
+            let seg = &l[k * step..(k + 1) * step];
+            delays.push(peak_index(seg) as f32 / 48.0);
+        }
+        let (lo, hi) = delays
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &d| (a.min(d), b.max(d)));
+        assert!(
+            lo >= time_ms - bound_ms - 0.05 && hi <= time_ms + bound_ms + 0.05,
+            "{time_ms} ms: delays {lo}..{hi} ms"
+        );
+        assert!(
+            hi - lo > 0.2 * bound_ms,
+            "{time_ms} ms: no wander ({lo}..{hi})"
+        );
+    }
+}
