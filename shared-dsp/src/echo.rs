@@ -842,7 +842,9 @@ impl Echo {
         let loops = if fb <= 1e-6 {
             1.0
         } else {
-            (f64::from(TAIL_FLOOR_DB) / (20.0 * f64::from(fb).log10()))
+            // Less a hair, so 10 % (stored as 0.100000001 in f32) counts
+            // 5 repeats of −20 dB, not 6.
+            (f64::from(TAIL_FLOOR_DB) / (20.0 * f64::from(fb).log10()) - 1e-6)
                 .ceil()
                 .max(1.0)
         };

@@ -167,13 +167,14 @@ fn filter_param(name: &str, default: f32, min: f32, max: f32, off: f32) -> Float
             factor: FloatRange::skew_factor(-1.5),
         },
     )
-    .with_unit(" Hz")
     .with_step_size(0.1)
+    // The unit is part of the text, so the off position reads "Off", not
+    // "Off Hz".
     .with_value_to_string(Arc::new(move |v| {
         if v == off {
             "Off".to_owned()
         } else {
-            format!("{v:.0}")
+            format!("{v:.0} Hz")
         }
     }))
     .with_string_to_value(Arc::new(move |s| {
