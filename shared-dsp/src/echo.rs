@@ -182,7 +182,8 @@ pub struct EchoParams {
     /// no usable transport, and the times in ms apply.
     pub tempo_bpm: f64,
     /// L/R offset, −0.5..=0.5 of the time: positive delays the right
-    /// channel by that fraction more, negative the left (default 0).
+    /// channel by that fraction more, negative the left (default 0; not
+    /// used in the dual mode).
     pub offset: f32,
     /// Swing of synced times, 0.5 (straight) ..= 0.75 (default 0.5).
     pub swing: f32,
@@ -384,7 +385,7 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
     let swing = p.effective_swing(&timing);
     let (_, wet) = p.mix_gains();
     let floor = 1e-5f32;
-    let (off_l, off_r) = offsets(p.offset);
+    let (off_l, off_r) = offsets(p.mode, p.offset);
     let mut n = 0;
     let cap = out.len();
     let mut push = |r: Repeat, n: &mut usize| {
@@ -481,8 +482,12 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
     n
 }
 
-/// Time factors of the L/R offset: (left, right).
-fn offsets(offset: f32) -> (f64, f64) {
+/// Time factors of the L/R offset: (left, right). The dual mode sets each
+/// side's time itself and ignores the offset.
+fn offsets(mode: EchoMode, offset: f32) -> (f64, f64) {
+    if mode == EchoMode::Dual {
+        return (1.0, 1.0);
+    }
     let o = f64::from(offset);
     if o >= 0.0 {
         (1.0, 1.0 + o)
@@ -831,7 +836,7 @@ impl Echo {
             return None;
         }
         let timing = p.timing();
-        let (ol, or) = offsets(p.offset);
+        let (ol, or) = offsets(p.mode, p.offset);
         let swing = f64::from(p.effective_swing(&timing));
         // Longest time between successive repeats of one loop.
         let step = (timing.left_ms * ol).max(timing.right_ms * or) * 2.0 * swing;
@@ -862,7 +867,7 @@ impl Echo {
         let fs = f64::from(self.fs) * 1e-3;
         let timing = p.timing();
         let swing = p.effective_swing(&timing);
-        let (ol, or) = offsets(p.offset);
+        let (ol, or) = offsets(self.mode, p.offset);
         let mut t = Targets {
             delays: [1.0; MAX_TAPS],
             fb: [p.feedback; 2],

@@ -895,3 +895,29 @@ fn wow_and_flutter_wander_within_their_depth() {
         );
     }
 }
+
+#[test]
+fn dual_sides_keep_their_own_times_and_stereo_offsets_the_right() {
+    let fs = 48_000.0;
+    let x = impulse(12_000, 0, 0.5);
+    // Dual: 50 ms left, 80 ms right; the offset does not apply.
+    let p = EchoParams {
+        mode: EchoMode::Dual,
+        time_ms: 50.0,
+        time_r_ms: 80.0,
+        offset: 0.5,
+        ..wet_clean()
+    };
+    let (l, r) = render(&p, fs, &x, &x, 256);
+    assert_eq!((peak_index(&l), peak_index(&r)), (2400, 3840));
+    // Stereo with +50 %: the right side at 75 ms; −20 %: the left at 60.
+    let p = EchoParams {
+        time_ms: 50.0,
+        offset: 0.5,
+        ..wet_clean()
+    };
+    let (l, r) = render(&p, fs, &x, &x, 256);
+    assert_eq!((peak_index(&l), peak_index(&r)), (2400, 3600));
+    let (l, r) = render(&EchoParams { offset: -0.2, ..p }, fs, &x, &x, 256);
+    assert_eq!((peak_index(&l), peak_index(&r)), (2880, 2400));
+}
