@@ -478,7 +478,7 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
             }
         }
     }
-    out[..n].sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+    out[..n].sort_unstable_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
     n
 }
 
