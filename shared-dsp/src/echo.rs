@@ -1154,7 +1154,14 @@ impl Echo {
         let routing = match self.mode {
             EchoMode::Stereo | EchoMode::Dual => !t.swung,
             EchoMode::PingPong => true,
-            EchoMode::MultiTap => false,
+            // Taps being switched off still ramp down.
+            EchoMode::MultiTap => {
+                self.tap_gain[p.taps.min(MAX_TAPS)..]
+                    .iter()
+                    .flatten()
+                    .all(|g| g.value == 0.0 && !g.moving())
+                    && self.tap_gain.iter().flatten().all(|g| !g.moving())
+            }
         };
         self.still = heads_still
             && ramps_still
@@ -1258,9 +1265,28 @@ impl Echo {
             Tap4::new(self.heads[0].cur, max),
             Tap4::new(self.heads[1].cur, max),
         ];
+        let plain = !(pd.diffuse || pd.hpf || pd.lpf || pd.tone) && bypass == 0.0;
+        if self.mode == EchoMode::MultiTap {
+            self.run_still_taps(l, r, plain);
+            return;
+        }
         if self.mode == EchoMode::PingPong {
             let [line0, line1] = &mut self.lines;
             let [s0, s1] = &mut self.shapers;
+            if plain && taps[0].frac == 0.0 && taps[1].frac == 0.0 {
+                // Whole-sample times and only the clip in the loop.
+                let (w0, w1) = (taps[0].whole, taps[1].whole);
+                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                    let (xl, xr) = (sanitize(*a), sanitize(*b));
+                    let y0 = line0.read(w0);
+                    let y1 = line1.read(w1);
+                    line0.push(clip.process(g_in * 0.5 * (xl + xr) + fb[0] * y1));
+                    line1.push(clip.process(fb[0] * y0));
+                    *a = dry * xl + wet * y0;
+                    *b = dry * xr + wet * y1;
+                }
+                return;
+            }
             for (a, b) in l.iter_mut().zip(r.iter_mut()) {
                 let (raw_l, raw_r) = (*a, *b);
                 let (xl, xr) = (sanitize(raw_l), sanitize(raw_r));
@@ -1278,7 +1304,6 @@ impl Echo {
                 *b = out_mix(raw_r, dry * xr + wet * y1, bypass);
             }
         } else {
-            let plain = !(pd.diffuse || pd.hpf || pd.lpf || pd.tone) && bypass == 0.0;
             for (c, buf) in [l, r].into_iter().enumerate() {
                 let line = &mut self.lines[c];
                 let s = &mut self.shapers[c];
@@ -1304,6 +1329,54 @@ impl Echo {
                     *v = out_mix(raw, dry * x + wet * y, bypass);
                 }
             }
+        }
+    }
+
+    /// [`Self::run_still`] for the multi-tap mode: every tap's weights and
+    /// gains are fixed for the period. The same arithmetic, in the same
+    /// order, as [`Self::run`].
+    fn run_still_taps(&mut self, l: &mut [f32], r: &mut [f32], plain: bool) {
+        let taps = self.active.taps.clamp(1, MAX_TAPS);
+        let max = self.max_delay;
+        let mut reads = [Tap4 {
+            whole: 0,
+            frac: 0.0,
+        }; MAX_TAPS];
+        let mut gains = [[0.0f32; 2]; MAX_TAPS];
+        for k in 0..taps {
+            reads[k] = Tap4::new(self.heads[k].cur, max);
+            gains[k] = [self.tap_gain[k][0].value, self.tap_gain[k][1].value];
+        }
+        let (reads, gains) = (&reads[..taps], &gains[..taps]);
+        let g_in = self.input.value;
+        let fb = self.fb[0].value;
+        let dry = self.dry.value;
+        let wet = self.wet.value * self.gate.value;
+        let bypass = self.bypass.value;
+        let mix = self.shape_mix.value;
+        let pd = self.period;
+        let clip = self.clip;
+        let line = &mut self.lines[0];
+        let shaper = &mut self.shapers[0];
+        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+            let (raw_l, raw_r) = (*a, *b);
+            let (xl, xr) = (sanitize(raw_l), sanitize(raw_r));
+            let mut wet_lr = [0.0f32; 2];
+            let mut last = 0.0;
+            for (tap, g) in reads.iter().zip(gains) {
+                let y = tap.read(line);
+                wet_lr[0] += g[0] * y;
+                wet_lr[1] += g[1] * y;
+                last = y;
+            }
+            let w_in = g_in * 0.5 * (xl + xr) + fb * last;
+            line.push(if plain {
+                clip.process(w_in)
+            } else {
+                shape_with(shaper, &pd, &clip, w_in, mix)
+            });
+            *a = out_mix(raw_l, dry * xl + wet * wet_lr[0], bypass);
+            *b = out_mix(raw_r, dry * xr + wet * wet_lr[1], bypass);
         }
     }
 
@@ -1624,6 +1697,9 @@ mod tests {
             (EchoMode::Stereo, 12.345, 200.0, Some(30_000)),
             (EchoMode::Dual, 7.7, HPF_OFF_HZ, None),
             (EchoMode::PingPong, 33.3, 90.0, Some(20_000)),
+            (EchoMode::PingPong, 50.0, HPF_OFF_HZ, None),
+            (EchoMode::MultiTap, 100.0, HPF_OFF_HZ, None),
+            (EchoMode::MultiTap, 33.3, 150.0, Some(30_000)),
         ] {
             let p = EchoParams {
                 mode,
@@ -1644,6 +1720,14 @@ mod tests {
                     if k == 150 {
                         // A change mid-stream: ramps move, then settle.
                         e.set_params(&EchoParams { mix: 0.8, ..p });
+                    }
+                    if k == 250 {
+                        // Fewer taps: the dropped ones ramp out first.
+                        e.set_params(&EchoParams {
+                            mix: 0.8,
+                            taps: 3,
+                            ..p
+                        });
                     }
                     if bypass_at.is_some_and(|at| k * 100 >= at) {
                         e.set_params(&EchoParams { bypass: true, ..p });
