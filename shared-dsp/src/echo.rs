@@ -84,6 +84,8 @@ pub const MAX_GLIDE_RATE: f64 = 0.5;
 /// Time constant with which a glide's speed changes, ms: the pitch bends
 /// in and out smoothly rather than in a step.
 pub const GLIDE_ONSET_MS: f32 = 15.0;
+/// Time constant of the loop filters' cut-off glide, ms.
+pub const CUTOFF_GLIDE_MS: f32 = 15.0;
 /// Length of a crossfade to a new delay time, ms.
 pub const CROSSFADE_MS: f32 = 50.0;
 /// Length of a full-scale gain ramp (mix, feedback, tap levels, freeze,
@@ -557,6 +559,44 @@ impl Ramp {
     }
 }
 
+/// A filter cut-off that glides to its target on the control grid, in
+/// the log-frequency domain (equal steps per octave).
+#[derive(Clone, Copy, Debug)]
+struct CutoffGlide {
+    now: f32,
+    target: f32,
+}
+
+impl CutoffGlide {
+    fn new(hz: f32) -> Self {
+        Self {
+            now: hz,
+            target: hz,
+        }
+    }
+
+    /// One period's step (`coef` of the remaining log distance), or the
+    /// whole way with `jump`; lands within 0.01 % and snaps. Returns
+    /// whether the coefficients need designing (always after a jump).
+    fn advance(&mut self, coef: f32, jump: bool) -> bool {
+        if jump {
+            self.now = self.target;
+            return true;
+        }
+        if self.now == self.target {
+            return false;
+        }
+        let (now, target) = (self.now.max(1.0).ln(), self.target.max(1.0).ln());
+        let d = target - now;
+        self.now = if jump || d.abs() < 1e-4 || !d.is_finite() {
+            self.target
+        } else {
+            (now + coef * d).exp()
+        };
+        true
+    }
+}
+
 /// A read position that changes without clicks.
 #[derive(Clone, Copy, Debug, Default)]
 struct Head {
@@ -589,7 +629,15 @@ struct Shaper {
     hpf: Svf,
     lpf: Svf,
     tone: Svf,
+    /// How far the low-pass has faded in since it was switched on, 0..=1.
+    lpf_in: f32,
+    /// How far the high-pass has faded in since it was switched on, 0..=1.
+    hpf_in: f32,
 }
+
+/// Samples over which a filter switched into the loop fades in (its state
+/// can only approximate the running signal's).
+const FILTER_FADE_IN: f32 = 256.0;
 
 /// What the control grid decided for the current period.
 #[derive(Clone, Copy, Debug, Default)]
@@ -601,6 +649,8 @@ struct Period {
     duck: bool,
     /// A swung loop (stereo/dual): a mid read and loop gain fb².
     swung: bool,
+    /// High-pass, low-pass, tone cut-offs gliding in this period.
+    cut_ramp: [bool; 3],
     /// Modulation offset at the start and its per-sample slope, samples.
     mod_start: f64,
     mod_slope: f64,
@@ -625,6 +675,8 @@ pub struct Echo {
     mode: EchoMode,
     /// Character in effect (changes when the tone stage has faded out).
     character: Character,
+    /// Diffuser in the loop (switches when the tone stage has faded out).
+    diffuse: bool,
     period: Period,
     /// Nothing moves in this period: [`Echo::run_still`] applies.
     still: bool,
@@ -652,8 +704,16 @@ pub struct Echo {
     max_delay: f64,
     /// Filter settings in effect, to recompute only on change.
     tone_key: (f32, f32, Character, u32),
+    /// High-pass, low-pass and character-tone cut-offs, gliding.
+    cutoffs: [CutoffGlide; 3],
+    /// Their coefficients at the start and end of this period (a glide is
+    /// interpolated per sample between the two).
+    cut_from: [SvfCoefs; 3],
+    cut_to: [SvfCoefs; 3],
+    /// Per-period glide coefficient of the cut-offs.
+    cutoff_coef: f32,
     /// Parameters, mode and character the cached targets were made for.
-    cache_key: Option<(EchoParams, EchoMode, Character)>,
+    cache_key: Option<(EchoParams, EchoMode, Character, bool)>,
     cache_targets: Targets,
     cache_gains: [f32; N_RAMPS],
 }
@@ -681,6 +741,7 @@ impl Echo {
             active: EchoParams::default(),
             mode: EchoMode::Stereo,
             character: Character::Clean,
+            diffuse: false,
             period: Period::default(),
             still: false,
             general_only: false,
@@ -701,6 +762,14 @@ impl Echo {
             fade_inc: 1.0,
             max_delay: 1.0,
             tone_key: (f32::NAN, f32::NAN, Character::Clean, 0),
+            cutoffs: [
+                CutoffGlide::new(HPF_OFF_HZ),
+                CutoffGlide::new(LPF_OFF_HZ),
+                CutoffGlide::new(9_000.0),
+            ],
+            cutoff_coef: 1.0,
+            cut_from: [SvfCoefs::identity(); 3],
+            cut_to: [SvfCoefs::identity(); 3],
             cache_key: None,
             cache_targets: Targets::default(),
             cache_gains: [0.0; N_RAMPS],
@@ -731,6 +800,8 @@ impl Echo {
         self.duck_env.prepare(self.fs);
         self.duck_env.set_attack_ms(DUCK_ATTACK_MS);
         self.duck_env.set_release_ms(DUCK_RELEASE_MS);
+        self.cutoff_coef =
+            1.0 - (-(CONTROL_BLOCK as f32) / (CUTOFF_GLIDE_MS * 1e-3 * self.fs)).exp();
         let tau = f64::from(GLIDE_TAU_MS) * 1e-3 * f64::from(self.fs);
         self.glide_coef = 1.0 / tau;
         self.glide_vel_coef =
@@ -788,6 +859,7 @@ impl Echo {
         self.active = self.pending;
         self.mode = self.active.mode;
         self.character = self.active.character;
+        self.diffuse = self.active.diffusion > 0.0;
         self.tone_key = (f32::NAN, f32::NAN, Character::Clean, 0);
         let targets = self.targets();
         for (h, d) in self.heads.iter_mut().zip(targets.delays) {
@@ -796,6 +868,7 @@ impl Echo {
         let gains = self.gains(&targets);
         self.apply_gains(&gains, true);
         self.update_tone();
+        self.glide_cutoffs(true);
         self.cache_key = None;
     }
 
@@ -873,8 +946,15 @@ impl Echo {
             fb: [p.feedback; 2],
             swung: false,
         };
+        // The diffuser delays what enters the line by its stages' length:
+        // the reads are that much shorter, so repeats stay on time.
+        let comp = if self.diffuse {
+            self.shapers[0].diffuser.spread_samples() as f64
+        } else {
+            0.0
+        };
         let clampd = |ms: f64| {
-            (ms * fs).clamp(
+            (ms * fs - comp).clamp(
                 1.0,
                 self.max_delay - 2.0 * (fs * f64::from(MAX_DEVIATION_MS)) - 4.0,
             )
@@ -940,7 +1020,10 @@ impl Echo {
                 0.0
             };
         }
-        let tone_in = !p.freeze && p.character == self.character;
+        // The tone stage fades out for freeze and to switch the character
+        // or the diffuser in or out.
+        let tone_in =
+            !p.freeze && p.character == self.character && (p.diffusion > 0.0) == self.diffuse;
         g[4] = if p.freeze { 0.0 } else { 1.0 };
         g[5] = dry;
         g[6] = wet;
@@ -982,41 +1065,16 @@ impl Echo {
             return;
         }
         self.tone_key = key;
-        let fs = self.fs;
-        let nyq = 0.45 * fs;
-        let hpf = SvfCoefs::new(
-            fs,
-            p.hpf_hz.min(nyq),
-            core::f32::consts::FRAC_1_SQRT_2,
-            SvfMode::Highpass,
-            0.0,
-        );
-        let lpf = SvfCoefs::new(
-            fs,
-            p.lpf_hz.min(nyq),
-            core::f32::consts::FRAC_1_SQRT_2,
-            SvfMode::Lowpass,
-            0.0,
-        );
-        let tone_hz = match character {
-            Character::Clean => None,
-            Character::Tape => Some(9_000.0f32),
+        self.cutoffs[0].target = p.hpf_hz.max(HPF_OFF_HZ);
+        self.cutoffs[1].target = p.lpf_hz.min(LPF_OFF_HZ);
+        match character {
+            Character::Clean => {}
+            Character::Tape => self.cutoffs[2].target = 9_000.0,
             // BBD Nyquist = stages / (2 · time); the anti-alias and
             // reconstruction filters sit at about 40 % of it.
             Character::Analog => {
-                Some((0.4 * BBD_STAGES / (2.0 * base_ms * 1e-3)).clamp(400.0, 12_000.0))
-            }
-        };
-        let tone = tone_hz.and_then(|f| SvfCoefs::new(fs, f.min(nyq), 0.6, SvfMode::Lowpass, 0.0));
-        for s in &mut self.shapers {
-            if let Some(c) = hpf {
-                s.hpf.set_coefs(c);
-            }
-            if let Some(c) = lpf {
-                s.lpf.set_coefs(c);
-            }
-            if let Some(c) = tone {
-                s.tone.set_coefs(c);
+                self.cutoffs[2].target =
+                    (0.4 * BBD_STAGES / (2.0 * base_ms * 1e-3)).clamp(400.0, 12_000.0)
             }
         }
         self.clip = match character {
@@ -1024,6 +1082,58 @@ impl Echo {
             Character::Tape => SoftClip::new(0.316, 1.1),
             Character::Analog => SoftClip::new(0.4, 1.2),
         };
+    }
+
+    /// Moves the loop filters' cut-offs towards their targets (or jumps
+    /// there) and recomputes the coefficients of those that moved.
+    fn glide_cutoffs(&mut self, jump: bool) {
+        let fs = self.fs;
+        let nyq = 0.45 * fs;
+        let q = [
+            core::f32::consts::FRAC_1_SQRT_2,
+            core::f32::consts::FRAC_1_SQRT_2,
+            0.6,
+        ];
+        let modes = [SvfMode::Highpass, SvfMode::Lowpass, SvfMode::Lowpass];
+        for i in 0..3 {
+            self.period.cut_ramp[i] = false;
+            if !self.cutoffs[i].advance(self.cutoff_coef, jump) {
+                continue;
+            }
+            let Some(c) = SvfCoefs::new(fs, self.cutoffs[i].now.min(nyq), q[i], modes[i], 0.0)
+            else {
+                continue;
+            };
+            self.cut_from[i] = self.cut_to[i];
+            self.cut_to[i] = c;
+            if jump {
+                self.cut_from[i] = c;
+                self.set_cut_coefs(i, c);
+            } else {
+                self.period.cut_ramp[i] = true;
+            }
+        }
+    }
+
+    fn set_cut_coefs(&mut self, i: usize, c: SvfCoefs) {
+        for s in &mut self.shapers {
+            match i {
+                0 => s.hpf.set_coefs(c),
+                1 => s.lpf.set_coefs(c),
+                _ => s.tone.set_coefs(c),
+            }
+        }
+    }
+
+    /// The gliding cut-offs' coefficients `t` (0..=1) of the way through
+    /// this period.
+    fn ramp_cutoffs(&mut self, t: f64) {
+        for i in 0..3 {
+            if self.period.cut_ramp[i] {
+                let c = self.cut_from[i].lerp(&self.cut_to[i], t);
+                self.set_cut_coefs(i, c);
+            }
+        }
     }
 
     /// Control-grid work at the start of a period.
@@ -1035,6 +1145,7 @@ impl Echo {
         if self.fresh {
             self.mode = pending.mode;
             self.character = pending.character;
+            self.diffuse = pending.diffusion > 0.0;
         }
         if pending.mode != self.mode && self.gate.end == 0.0 {
             self.mode = pending.mode;
@@ -1049,17 +1160,20 @@ impl Echo {
             // repeat does not start with a step.
             self.input.reset(0.0);
         }
-        if pending.character != self.character && self.shape_mix.end == 0.0 {
+        if self.shape_mix.end == 0.0 {
             self.character = pending.character;
+            self.diffuse = pending.diffusion > 0.0;
         }
         // Targets and gains only change with the parameters.
-        let key = (self.active, self.mode, self.character);
+        let key = (self.active, self.mode, self.character, self.diffuse);
         if self.cache_key != Some(key) {
             self.update_tone();
             self.cache_targets = self.targets();
             self.cache_gains = self.gains(&self.cache_targets);
             self.cache_key = Some(key);
         }
+        let fresh = self.fresh;
+        self.glide_cutoffs(fresh);
         let t = self.cache_targets;
         let gains = self.cache_gains;
         if self.fresh {
@@ -1116,25 +1230,33 @@ impl Echo {
         let slope = (next - start) / CONTROL_BLOCK as f64;
         let old = self.period;
         self.period = Period {
-            diffuse: self.shapers[0].diffuser.gain() > 0.0,
-            hpf: p.hpf_hz > HPF_OFF_HZ,
-            lpf: p.lpf_hz < LPF_OFF_HZ,
+            diffuse: self.diffuse,
+            // On until the cut-off has glided all the way to its off end.
+            hpf: self.cutoffs[0].now > HPF_OFF_HZ,
+            lpf: self.cutoffs[1].now < LPF_OFF_HZ,
             tone: self.character != Character::Clean,
             duck: p.ducking > 0.0 || self.duck.moving() || self.duck.value > 0.0,
             swung: t.swung,
             mod_start: start,
             mod_slope: slope,
+            cut_ramp: self.period.cut_ramp,
         };
-        // A filter switched in starts from rest, not from stale state.
-        for s in &mut self.shapers {
+        // A filter switched in starts from where the signal is, not from
+        // stale state: a high-pass at its lowest corner from rest (it
+        // passes everything), a low-pass from the steady state of the last
+        // sample written (it passes that on).
+        for (s, line) in self.shapers.iter_mut().zip(&self.lines) {
+            let last = line.read(0);
             if self.period.hpf && !old.hpf {
                 s.hpf.reset();
+                s.hpf_in = 0.0;
             }
             if self.period.lpf && !old.lpf {
-                s.lpf.reset();
+                s.lpf.set_steady_state(last);
+                s.lpf_in = 0.0;
             }
             if self.period.tone && !old.tone {
-                s.tone.reset();
+                s.tone.set_steady_state(last);
             }
             if self.period.diffuse && !old.diffuse {
                 s.diffuser.reset();
@@ -1168,7 +1290,8 @@ impl Echo {
             && routing
             && !self.period.duck
             && self.period.mod_start == 0.0
-            && self.period.mod_slope == 0.0;
+            && self.period.mod_slope == 0.0
+            && !self.period.cut_ramp.iter().any(|&r| r);
         self.phase = 0;
     }
 
@@ -1437,9 +1560,13 @@ impl Echo {
         let max = self.max_delay;
         let mode = self.mode;
         let pd = self.period;
+        let cut_ramp = pd.cut_ramp.iter().any(|&r| r);
         for i in 0..n {
             let m = pd.mod_start + pd.mod_slope * (self.phase + 1) as f64;
             self.phase += 1;
+            if cut_ramp {
+                self.ramp_cutoffs(self.phase as f64 / CONTROL_BLOCK as f64);
+            }
             let (raw_l, raw_r) = (l[i], r[i]);
             let xl = sanitize(raw_l);
             let xr = sanitize(raw_r);
@@ -1574,10 +1701,22 @@ fn shape_with(s: &mut Shaper, pd: &Period, clip: &SoftClip, x: f32, mix: f32) ->
         v = s.diffuser.process(v);
     }
     if pd.hpf {
-        v = s.hpf.process(v);
+        let f = s.hpf.process(v);
+        v = if s.hpf_in >= 1.0 {
+            f
+        } else {
+            s.hpf_in = (s.hpf_in + 1.0 / FILTER_FADE_IN).min(1.0);
+            v + s.hpf_in * (f - v)
+        };
     }
     if pd.lpf {
-        v = s.lpf.process(v);
+        let f = s.lpf.process(v);
+        v = if s.lpf_in >= 1.0 {
+            f
+        } else {
+            s.lpf_in = (s.lpf_in + 1.0 / FILTER_FADE_IN).min(1.0);
+            v + s.lpf_in * (f - v)
+        };
     }
     if pd.tone {
         v = s.tone.process(v);
