@@ -856,6 +856,10 @@ impl Echo {
         self.clock.reset();
         self.phase = 0;
         self.fresh = true;
+        // Everything the grid decided before goes too, so a reset stream
+        // repeats the first one bit for bit.
+        self.period = Period::default();
+        self.still = false;
         self.active = self.pending;
         self.mode = self.active.mode;
         self.character = self.active.character;
