@@ -32,7 +32,9 @@
 //! shortens the second by as much (see [`crate::tempo::swing_pair`]). In the
 //! stereo and dual modes the loop then spans a pair of repeats (`2·T`) with a
 //! second read at the swung point; its loop gain is `fb²` and the tap at `2·T`
-//! is scaled by `fb`, so repeats still fall by `fb` each.
+//! is scaled by `fb`, so repeats still fall by `fb` each. The shaping stage
+//! then runs once per pair of repeats (repeats 1 and 2 are shaped once, 3
+//! and 4 twice, ...): the price of keeping one line per channel.
 //!
 //! # Time changes
 //!
@@ -40,10 +42,18 @@
 //! [`TimeChange::Glide`] the read position moves towards the new time like a
 //! tape machine changing speed: a one-pole approach (τ = [`GLIDE_TAU_MS`])
 //! whose speed is capped at [`MAX_GLIDE_RATE`] samples per sample (the pitch
-//! bends by at most that fraction). With [`TimeChange::Crossfade`] a second
+//! bends by at most that fraction) and changes with τ = [`GLIDE_ONSET_MS`]
+//! (the bend eases in and out). With [`TimeChange::Crossfade`] a second
 //! read starts at the new time and the two are crossfaded over
 //! [`CROSSFADE_MS`] with a smoothstep curve (continuous value and slope at
 //! both ends), so the pitch never changes.
+//!
+//! The loop filters' cut-offs glide in log frequency (τ =
+//! [`CUTOFF_GLIDE_MS`]) with their coefficients interpolated per sample, and
+//! a filter switched into the loop fades in, so filter automation does not
+//! click either. The diffuser delays what enters the line by the length of
+//! its stages; the reads are shortened by as much, so diffused repeats stay
+//! centred on the set time.
 //!
 //! Reads use the 4-point Hermite interpolator of
 //! [`DelayLine::read_cubic_split`] with the position kept in f64.
