@@ -1074,7 +1074,7 @@ fn random_settings_and_blocks_never_misbehave() {
         EchoMode::MultiTap,
     ];
     let characters = [Character::Clean, Character::Tape, Character::Analog];
-    let mut random_params = |rnd: &mut dyn FnMut() -> f32| EchoParams {
+    let random_params = |rnd: &mut dyn FnMut() -> f32| EchoParams {
         mode: modes[(rnd() * 4.0) as usize % 4],
         time_ms: rnd() * 4_200.0 - 50.0,
         time_r_ms: rnd() * 4_000.0,
