@@ -372,6 +372,52 @@ pub struct Repeat {
     pub left: f32,
     /// Gain to the right output.
     pub right: f32,
+    /// Times this repeat has been through the loop's shaping stage (1 for
+    /// the first repeat); its spectrum is [`shaping_magnitude`] to this
+    /// power.
+    pub passes: u32,
+}
+
+/// The character tone's low-pass corner, Hz, for `character` at a base
+/// time of `base_ms` (`None` for the clean character).
+fn tone_cutoff_hz(character: Character, base_ms: f32) -> Option<f32> {
+    match character {
+        Character::Clean => None,
+        Character::Tape => Some(9_000.0),
+        // BBD Nyquist = stages / (2 · time); the anti-alias and
+        // reconstruction filters sit at about 40 % of it.
+        Character::Analog => {
+            Some((0.4 * BBD_STAGES / (2.0 * base_ms * 1e-3)).clamp(400.0, 12_000.0))
+        }
+    }
+}
+
+/// Magnitude (linear) of one pass through the loop's shaping stage at
+/// `freq_hz`, for `params` at `sample_rate` Hz: the high-pass, low-pass and
+/// character tone as designed (diffusion is an allpass, magnitude 1; the
+/// soft clip is left out: it only acts on loud signals). Repeat n carries
+/// this to the power of its [`Repeat::passes`] on top of its gain.
+pub fn shaping_magnitude(params: &EchoParams, sample_rate: f32, freq_hz: f32) -> f32 {
+    use crate::response::FrequencyResponse;
+    let p = params.sanitized();
+    let nyq = 0.45 * sample_rate;
+    let mut m = 1.0f32;
+    let q = core::f32::consts::FRAC_1_SQRT_2;
+    let mut stage = |hz: f32, q: f32, mode: SvfMode| {
+        if let Some(c) = SvfCoefs::new(sample_rate, hz.min(nyq), q, mode, 0.0) {
+            m *= c.response(freq_hz, sample_rate).0;
+        }
+    };
+    if p.hpf_hz > HPF_OFF_HZ {
+        stage(p.hpf_hz, q, SvfMode::Highpass);
+    }
+    if p.lpf_hz < LPF_OFF_HZ {
+        stage(p.lpf_hz, q, SvfMode::Lowpass);
+    }
+    if let Some(hz) = tone_cutoff_hz(p.character, p.timing().left_ms as f32) {
+        stage(hz, 0.6, SvfMode::Lowpass);
+    }
+    m
 }
 
 /// Constant-power pan gains for `pan` in −1..=1.
@@ -398,6 +444,7 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
     let (_, wet) = p.mix_gains();
     let floor = 1e-5f32;
     let (off_l, off_r) = offsets(p.mode, p.offset);
+    let swung = swing != STRAIGHT_SWING;
     let mut n = 0;
     let cap = out.len();
     let mut push = |r: Repeat, n: &mut usize| {
@@ -428,11 +475,14 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
                         break;
                     }
                     let (l, r) = if c == 0 { (g, 0.0) } else { (0.0, g) };
+                    // A swung loop shapes once per pair of repeats.
+                    let passes = if swung { k / 2 + 1 } else { k + 1 };
                     push(
                         Repeat {
                             time_ms: t,
                             left: l,
                             right: r,
+                            passes: passes as u32,
                         },
                         &mut n,
                     );
@@ -455,6 +505,7 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
                         time_ms: t,
                         left: l,
                         right: r,
+                        passes: k as u32 + 1,
                     },
                     &mut n,
                 );
@@ -465,6 +516,7 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
             let norm = tap_norm(p.taps) * wet;
             let mut g = 1.0f32;
             let mut pass = 0.0;
+            let mut passes = 1u32;
             'outer: while n < cap {
                 for k in 0..p.taps {
                     let t = pass + tap_ms(timing.left_ms, k, p.taps, swing);
@@ -478,11 +530,13 @@ pub fn repeat_pattern(params: &EchoParams, horizon_ms: f64, out: &mut [Repeat]) 
                             time_ms: t,
                             left: lvl * l,
                             right: lvl * r,
+                            passes,
                         },
                         &mut n,
                     );
                 }
                 pass += timing.left_ms;
+                passes += 1;
                 g *= p.feedback.min(1.0);
                 if g == 0.0 {
                     break;
@@ -1081,15 +1135,8 @@ impl Echo {
         self.tone_key = key;
         self.cutoffs[0].target = p.hpf_hz.max(HPF_OFF_HZ);
         self.cutoffs[1].target = p.lpf_hz.min(LPF_OFF_HZ);
-        match character {
-            Character::Clean => {}
-            Character::Tape => self.cutoffs[2].target = 9_000.0,
-            // BBD Nyquist = stages / (2 · time); the anti-alias and
-            // reconstruction filters sit at about 40 % of it.
-            Character::Analog => {
-                self.cutoffs[2].target =
-                    (0.4 * BBD_STAGES / (2.0 * base_ms * 1e-3)).clamp(400.0, 12_000.0)
-            }
+        if let Some(hz) = tone_cutoff_hz(character, base_ms) {
+            self.cutoffs[2].target = hz;
         }
         self.clip = match character {
             Character::Clean => SoftClip::new(1.0, 2.0),

@@ -1137,3 +1137,68 @@ fn random_settings_and_blocks_never_misbehave() {
         }
     }
 }
+
+#[test]
+fn repeats_of_a_tone_fall_by_feedback_times_the_shaping_response() {
+    // A steady 1 kHz tone, then silence: successive repeats of it differ by
+    // fb · |H(1 kHz)|, the closed-form response of the loop's filters.
+    let fs = 48_000.0f32;
+    for p in [
+        EchoParams {
+            hpf_hz: 300.0,
+            lpf_hz: 2_000.0,
+            feedback: 0.8,
+            time_ms: 100.0,
+            ..wet_clean()
+        },
+        EchoParams {
+            character: Character::Analog,
+            feedback: 0.9,
+            time_ms: 250.0,
+            ..wet_clean()
+        },
+    ] {
+        let h = f64::from(glass_dsp::echo::shaping_magnitude(&p, fs, 1_000.0));
+        let expected_db = 20.0 * (f64::from(p.feedback) * h).log10();
+        let step = (p.time_ms * 48.0) as usize;
+        let n = step * 6;
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                if i < step {
+                    (0.2 * (2.0 * std::f64::consts::PI * 1_000.0 * i as f64 / 48_000.0).sin())
+                        as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let (l, _) = render(&p, fs, &x, &x, 256);
+        // RMS of the middle half of repeats 2 and 3 (away from the edges,
+        // where the filters' transients are).
+        let rms = |k: usize| {
+            let w = &l[k * step + step / 4..k * step + 3 * step / 4];
+            (w.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / w.len() as f64).sqrt()
+        };
+        let measured_db = 20.0 * (rms(3) / rms(2)).log10();
+        assert!(
+            (measured_db - expected_db).abs() < 0.1,
+            "{:?}: repeats fall {measured_db} dB, expected {expected_db}",
+            p.character
+        );
+    }
+    // Filters off, clean: one pass changes nothing. A 1 kHz low-pass
+    // (Butterworth) passes its corner at −3.01 dB.
+    assert_eq!(
+        glass_dsp::echo::shaping_magnitude(&wet_clean(), fs, 1_000.0),
+        1.0
+    );
+    let at_corner = glass_dsp::echo::shaping_magnitude(
+        &EchoParams {
+            lpf_hz: 1_000.0,
+            ..wet_clean()
+        },
+        fs,
+        1_000.0,
+    );
+    assert!((at_corner - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-4);
+}

@@ -5,7 +5,7 @@
 use crate::engine::EchoShared;
 use crate::params::{EchoPluginParams, Mode};
 use egui::{Align, Align2, Color32, FontId, Layout, Pos2, Rect, RichText, Stroke, UiBuilder, Vec2};
-use glass_dsp::echo::{repeat_pattern, EchoParams, Repeat, MAX_TAPS};
+use glass_dsp::echo::{repeat_pattern, shaping_magnitude, EchoParams, Repeat, MAX_TAPS};
 use glass_dsp::tempo::valid_tempo;
 use glass_ui::{
     accent, LevelMeter, LevelMeterState, ParamChoice, ParamKnob, ParamToggle, StereoReading, Theme,
@@ -515,6 +515,17 @@ impl EchoEditor {
     }
 }
 
+/// `from` blended towards `to` by `t` (0..=1), per channel.
+fn mix_colour(from: Color32, to: Color32, t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let m = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+    Color32::from_rgb(
+        m(from.r(), to.r()),
+        m(from.g(), to.g()),
+        m(from.b(), to.b()),
+    )
+}
+
 /// Level in dB mapped to 0..1 of the half height.
 fn level_to_unit(gain: f32) -> f32 {
     if gain <= 0.0 {
@@ -538,8 +549,10 @@ fn grid_step_ms(span_ms: f64, n: f64) -> f64 {
 }
 
 /// The time line: the dry hit at 0, every repeat as a bar (left channel up,
-/// right channel down) whose height is its level on a dB scale, over a
-/// beat grid when synced or a ms grid otherwise.
+/// right channel down) whose height is its level on a dB scale (feedback,
+/// mix, pan and the loop filters at 1 kHz) and whose colour darkens with the
+/// treble the loop has taken from it, over a beat grid when synced or a ms
+/// grid otherwise.
 pub fn draw_time_line(ui: &egui::Ui, rect: Rect, p: &EchoParams, theme: &Theme) {
     let painter = ui.painter_at(rect);
     painter.rect(
@@ -669,10 +682,20 @@ pub fn draw_time_line(ui: &egui::Ui, rect: Rect, p: &EchoParams, theme: &Theme) 
     let right_colour = glass_ui::theme::lighten(theme.accent, 0.35);
     let bar_w = (plot.width() / 90.0).clamp(2.0, 6.0);
     let sustained = p.freeze || p.feedback >= 1.0;
+    // What the loop's filters do to each pass, as designed (at 48 kHz; the
+    // corners are far below Nyquist): the level at 1 kHz sets the height,
+    // the treble lost against it (at 5 kHz) darkens the bar.
+    let mid_gain = shaping_magnitude(p, 48_000.0, 1_000.0);
+    let treble = (shaping_magnitude(p, 48_000.0, 5_000.0) / mid_gain.max(1e-6)).min(1.0);
+    let dark = theme.text_dim;
     for r in &repeats[..n] {
         let x = x_of(r.time_ms);
+        let passes = r.passes as i32;
+        let shaped = mid_gain.powi(passes);
+        let brightness = treble.powi(passes);
         for (gain, sign, colour) in [(r.left, -1.0f32, left_colour), (r.right, 1.0, right_colour)] {
-            let u = level_to_unit(gain);
+            let colour = mix_colour(dark, colour, brightness);
+            let u = level_to_unit(gain * shaped);
             if u <= 0.0 {
                 continue;
             }
