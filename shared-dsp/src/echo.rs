@@ -227,7 +227,8 @@ pub struct EchoParams {
     pub taps: usize,
     /// The taps' levels and pans.
     pub tap: [Tap; MAX_TAPS],
-    /// Pass the input through untouched (crossfaded over [`RAMP_MS`]).
+    /// Pass the input through untouched (crossfaded over [`RAMP_MS`]); the
+    /// loop takes no new input meanwhile.
     pub bypass: bool,
 }
 
@@ -966,13 +967,20 @@ impl Echo {
     /// the repeats to fall below [`TAIL_FLOOR_DB`] (`ceil(floor / 20·log10
     /// fb)` loops of the longest loop) plus the diffusion spread and wow,
     /// capped at [`MAX_TAIL_S`]; `None` (endless) with freeze on or
-    /// feedback at or above 100 %.
+    /// feedback at or above 100 %; the bypass crossfade ([`RAMP_MS`]) when
+    /// bypassed.
     pub fn tail_samples(params: &EchoParams, sample_rate: f32) -> Option<usize> {
         let p = params.sanitized();
         let fb = match p.mode {
             EchoMode::Dual => p.feedback.max(p.feedback_r),
             _ => p.feedback,
         };
+        if p.bypass {
+            // The output is the input once the crossfade is over.
+            return Some(
+                (f64::from(RAMP_MS) * 1e-3 * f64::from(sample_rate.max(1.0))).ceil() as usize,
+            );
+        }
         if p.freeze || fb >= 1.0 {
             return None;
         }
@@ -1092,7 +1100,9 @@ impl Echo {
         // or the diffuser in or out.
         let tone_in =
             !p.freeze && p.character == self.character && (p.diffusion > 0.0) == self.diffuse;
-        g[4] = if p.freeze { 0.0 } else { 1.0 };
+        // Nothing new enters the loop while frozen or bypassed (a bypassed
+        // echo should not answer later with what it did not seem to hear).
+        g[4] = if p.freeze || p.bypass { 0.0 } else { 1.0 };
         g[5] = dry;
         g[6] = wet;
         g[7] = p.ducking;

@@ -1202,3 +1202,31 @@ fn repeats_of_a_tone_fall_by_feedback_times_the_shaping_response() {
     );
     assert!((at_corner - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-4);
 }
+
+#[test]
+fn bypassed_material_does_not_come_back_as_echoes() {
+    let fs = 48_000.0;
+    let p = EchoParams {
+        time_ms: 100.0,
+        feedback: 0.5,
+        ..EchoParams::default()
+    };
+    let mut echo = Echo::new();
+    echo.set_params(&EchoParams { bypass: true, ..p });
+    echo.prepare(fs, 512, 2);
+    // A burst while bypassed, then back in: nothing but silence follows.
+    let mut a: Vec<f32> = (0..4_800).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+    let mut b = a.clone();
+    echo.process(&mut [&mut a, &mut b]);
+    echo.set_params(&p);
+    let mut a = vec![0.0f32; 48_000];
+    let mut b = a.clone();
+    echo.process(&mut [&mut a, &mut b]);
+    let peak = a.iter().chain(&b).fold(0.0f32, |m, v| m.max(v.abs()));
+    assert_eq!(peak, 0.0);
+    // And the host is told the bypassed tail is the crossfade: 20 ms.
+    assert_eq!(
+        Echo::tail_samples(&EchoParams { bypass: true, ..p }, fs),
+        Some(960)
+    );
+}
