@@ -194,8 +194,8 @@ pub struct EchoParams {
     /// no usable transport, and the times in ms apply.
     pub tempo_bpm: f64,
     /// L/R offset, −0.5..=0.5 of the time: positive delays the right
-    /// channel by that fraction more, negative the left (default 0; not
-    /// used in the dual mode).
+    /// channel by that fraction more, negative the left (default 0; the
+    /// stereo and ping-pong modes only).
     pub offset: f32,
     /// Swing of synced times, 0.5 (straight) ..= 0.75 (default 0.5).
     pub swing: f32,

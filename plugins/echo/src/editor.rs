@@ -445,7 +445,8 @@ impl EchoEditor {
         let d = knob(knobs, 2);
         let cols = columns(knobs, 2);
         in_rect(ui, cols[0], |ui| {
-            if dual {
+            // Dual sets each side's time; multi-tap places taps by pan.
+            if dual || params.mode.value() == Mode::MultiTap {
                 ui.disable();
             }
             ui.add(

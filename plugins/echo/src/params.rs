@@ -244,7 +244,7 @@ pub struct EchoPluginParams {
     /// Dotted/triplet for `note_r`.
     #[id = "note_mod_r"]
     pub note_mod_r: EnumParam<ModParam>,
-    /// L/R offset, −50..50 % of the time.
+    /// L/R offset, −50..50 % of the time (stereo and ping-pong).
     #[id = "offset"]
     pub offset: FloatParam,
     /// Swing of synced times, 50 (straight) .. 75 %.
