@@ -4,8 +4,10 @@ use crate::error::HostError;
 use crate::host::GlassHost;
 use crate::plugin::{AudioConfig, AudioLayout};
 use clack_extensions::tail::PluginTail;
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
+use clack_host::utils::{BeatTime, SecondsTime};
 
 pub use clack_extensions::tail::TailLength as Tail;
 pub use clack_host::process::ProcessStatus;
@@ -79,6 +81,8 @@ pub struct AudioThread<'a> {
     pub(crate) steady_time: u64,
     /// [`AudioThread::process_with_aux`] has filled the auxiliary inputs for this block.
     pub(crate) aux_filled: bool,
+    /// Tempo sent with every block as a playing transport; `None` sends no transport.
+    pub(crate) tempo_bpm: Option<f64>,
 }
 
 impl AudioThread<'_> {
@@ -95,6 +99,38 @@ impl AudioThread<'_> {
     /// Channels of the main output port (0 if the plugin has no audio output).
     pub fn output_channels(&self) -> usize {
         self.io.main_output.map_or(0, |p| self.io.outputs[p].len())
+    }
+
+    /// From the next block on, send a playing transport at `tempo_bpm` (beats per minute, the
+    /// song position following the samples processed) with every `process()` call, as a host
+    /// playing a song does; `None` (the default) sends no transport at all.
+    pub fn set_tempo(&mut self, tempo_bpm: Option<f64>) {
+        self.tempo_bpm = tempo_bpm;
+    }
+
+    /// The transport event for the next block, if a tempo is set.
+    fn transport(&self) -> Option<TransportEvent> {
+        let tempo = self.tempo_bpm?;
+        let seconds = self.steady_time as f64 / self.config.sample_rate;
+        Some(TransportEvent {
+            header: EventHeader::new_core(0, EventFlags::empty()),
+            flags: TransportFlags::HAS_TEMPO
+                | TransportFlags::HAS_BEATS_TIMELINE
+                | TransportFlags::HAS_SECONDS_TIMELINE
+                | TransportFlags::IS_PLAYING,
+            song_pos_beats: BeatTime::from_float(seconds * tempo / 60.0),
+            song_pos_seconds: SecondsTime::from_float(seconds),
+            tempo,
+            tempo_inc: 0.0,
+            loop_start_beats: BeatTime::from_int(0),
+            loop_end_beats: BeatTime::from_int(0),
+            loop_start_seconds: SecondsTime::from_int(0),
+            loop_end_seconds: SecondsTime::from_int(0),
+            bar_start: BeatTime::from_int(0),
+            bar_number: 0,
+            time_signature_numerator: 4,
+            time_signature_denominator: 4,
+        })
     }
 
     /// Samples processed in this session so far (the `steady_time` of the next block).
@@ -224,6 +260,7 @@ impl AudioThread<'_> {
                 self.io.max_frames
             )));
         }
+        let transport = self.transport();
         let io = &mut *self.io;
         io.in_events.clear();
         io.out_events.clear();
@@ -279,7 +316,7 @@ impl AudioThread<'_> {
                 &io.in_events.as_input(),
                 &mut io.out_events.as_output(),
                 Some(self.steady_time),
-                None,
+                transport.as_ref(),
             )
             .map_err(|e| HostError::Process(e.to_string()))?;
         self.steady_time += frames as u64;

@@ -117,6 +117,7 @@ impl<'a> SessionParts<'a> {
                     config: self.config,
                     steady_time: 0,
                     aux_filled: false,
+                    tempo_bpm: None,
                 };
                 let result = session(&mut audio);
                 (audio.processor.stop_processing(), Ok(result))

@@ -126,6 +126,25 @@ impl DelayLine {
         let c3 = 0.5 * (older - newer) + 1.5 * (y0 - y1);
         ((c3 * t + c2) * t + c1) * t + y0
     }
+
+    /// [`read_cubic`](Self::read_cubic) at `whole + frac` samples, with the
+    /// delay already split by the caller (`whole` clamped to
+    /// [0, max_delay], `frac` in [0, 1)). Callers that track a delay in f64
+    /// keep its full resolution this way: an f32 delay of 4 s at 192 kHz
+    /// only resolves 1/16 sample.
+    #[inline]
+    pub fn read_cubic_split(&self, whole: usize, frac: f32) -> f32 {
+        let i = whole.min(self.max_delay);
+        let t = if i == self.max_delay { 0.0 } else { frac };
+        let newer = self.tap(i.saturating_sub(1));
+        let y0 = self.tap(i);
+        let y1 = self.tap(i + 1);
+        let older = self.tap(i + 2);
+        let c1 = 0.5 * (y1 - newer);
+        let c2 = newer - 2.5 * y0 + 2.0 * y1 - 0.5 * older;
+        let c3 = 0.5 * (older - newer) + 1.5 * (y0 - y1);
+        ((c3 * t + c2) * t + c1) * t + y0
+    }
 }
 
 impl Default for DelayLine {
@@ -209,6 +228,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn split_cubic_read_matches_the_f32_read() {
+        let mut line = DelayLine::new();
+        line.prepare(300);
+        let mut noise = Noise::new(5);
+        for _ in 0..1000 {
+            line.push(noise.sample());
+        }
+        for delay in [0.0f32, 0.25, 1.5, 17.125, 299.75] {
+            let whole = delay as usize;
+            let frac = delay - whole as f32;
+            assert_eq!(line.read_cubic_split(whole, frac), line.read_cubic(delay));
+        }
+        assert_eq!(line.read_cubic_split(10_000, 0.5), line.read(300));
     }
 
     #[test]

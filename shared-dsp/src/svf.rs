@@ -129,6 +129,31 @@ impl SvfCoefs {
         })
     }
 
+    /// Coefficients a fraction `t` (0..=1) of the way from `self` to `to`,
+    /// each interpolated linearly: for stepping a sweep's coefficients per
+    /// sample between two designed points, without designing each sample.
+    /// Between two nearby stable designs the result is stable too (every
+    /// coefficient stays between its two values).
+    pub fn lerp(&self, to: &SvfCoefs, t: f64) -> SvfCoefs {
+        if t >= 1.0 {
+            return *to;
+        }
+        if t <= 0.0 {
+            return *self;
+        }
+        let l = |a: f64, b: f64| a + (b - a) * t;
+        SvfCoefs {
+            g: l(self.g, to.g),
+            k: l(self.k, to.k),
+            a1: l(self.a1, to.a1),
+            a2: l(self.a2, to.a2),
+            a3: l(self.a3, to.a3),
+            m0: l(self.m0, to.m0),
+            m1: l(self.m1, to.m1),
+            m2: l(self.m2, to.m2),
+        }
+    }
+
     /// Pass-through coefficients (output = input, states idle at a 1 kHz /
     /// 48 kHz Butterworth setting so a later change starts from sane values).
     pub fn identity() -> Self {
@@ -222,6 +247,16 @@ impl Svf {
         self.ic2eq = 0.0;
     }
 
+    /// Sets the states to the steady state of a constant input `x` (band
+    /// output 0, low output `x`), as if `x` had been fed forever. A filter
+    /// switched into a running signal then starts from where the signal is
+    /// rather than from silence: a low-pass passes it on without a step.
+    /// A non-finite `x` clears the states instead.
+    pub fn set_steady_state(&mut self, x: f32) {
+        self.ic1eq = 0.0;
+        self.ic2eq = if x.is_finite() { f64::from(x) } else { 0.0 };
+    }
+
     /// Filters one sample.
     #[inline]
     pub fn process(&mut self, x: f32) -> f32 {
@@ -258,6 +293,40 @@ impl FrequencyResponse for Svf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lerp_lands_on_both_ends() {
+        let a = SvfCoefs::new(48_000.0, 200.0, 0.7, SvfMode::Lowpass, 0.0);
+        let b = SvfCoefs::new(48_000.0, 2_000.0, 0.7, SvfMode::Lowpass, 0.0);
+        if let (Some(a), Some(b)) = (a, b) {
+            assert_eq!(a.lerp(&b, 0.0), a);
+            assert_eq!(a.lerp(&b, 1.0), b);
+            let m = a.lerp(&b, 0.5);
+            assert!(m.g > a.g && m.g < b.g);
+        } else {
+            panic!("valid designs");
+        }
+    }
+
+    #[test]
+    fn steady_state_continues_a_constant_input() {
+        // Low-pass and high-pass at any corner: a constant input from the
+        // steady state gives the DC response at once (1 and 0).
+        for freq in [50.0f32, 1_000.0, 15_000.0] {
+            for (mode, dc) in [(SvfMode::Lowpass, 0.37f32), (SvfMode::Highpass, 0.0)] {
+                let mut f = Svf::default();
+                f.set(48_000.0, freq, core::f32::consts::FRAC_1_SQRT_2, mode, 0.0);
+                f.set_steady_state(0.37);
+                for _ in 0..100 {
+                    let y = f.process(0.37);
+                    assert!((y - dc).abs() < 1e-6, "{mode:?} {freq}: {y}");
+                }
+            }
+        }
+        let mut f = Svf::default();
+        f.set_steady_state(f32::NAN);
+        assert_eq!(f.process(0.0), 0.0);
+    }
     use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
     use crate::util::test_support::{spectrum, Noise};
 

@@ -21,6 +21,7 @@ use std::time::Duration;
 const PLUGINS: &[(&str, &str)] = &[
     ("glass-limit", "Glasswork Limit"),
     ("glass-comp", "Glasswork Comp"),
+    ("glass-echo", "Glasswork Echo"),
 ];
 
 fn main() -> ExitCode {

@@ -46,6 +46,9 @@ impl Xvfb {
                     "1280x800x24",
                     "-nolisten",
                     "tcp",
+                    // Without this the server resets whenever its last client
+                    // leaves, and a connection made during the reset fails.
+                    "-noreset",
                 ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -60,7 +63,24 @@ impl Xvfb {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            if Path::new(&socket).exists() {
+            // The socket appears a moment before the server accepts
+            // connections; wait until it does, or until our Xvfb has exited
+            // (another process won this number).
+            let ready = Path::new(&socket).exists() && {
+                let start = Instant::now();
+                loop {
+                    if x11rb::connect(Some(&display)).is_ok() {
+                        break true;
+                    }
+                    if matches!(child.try_wait(), Ok(Some(_)))
+                        || start.elapsed() > Duration::from_secs(10)
+                    {
+                        break false;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            };
+            if ready && matches!(child.try_wait(), Ok(None)) {
                 // The server must outlive this process: a plugin library,
                 // never unloaded, may keep its X connection open to the end,
                 // and Xlib exits the process (status 1) when the server goes

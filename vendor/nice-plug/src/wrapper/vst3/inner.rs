@@ -525,15 +525,21 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             // regular event loop. If the editor gets dropped while there's still outstanding work
             // left in the run loop task queue, then those tasks will be posted to the regular event
             // loop so no work is lost.
+            //
+            // GLASSWORK PATCH: this runs on the audio thread. The view lock is only tried: while
+            // the GUI thread holds it (attaching or removing the view) a blocking read would wait
+            // on the GUI thread, and parking_lot allocates the first time a thread parks, which
+            // the allocation checks catch. The task then goes to the regular event loop. A view
+            // that is gone although the editor still counts as open is handled the same way
+            // instead of unwrapping.
             #[cfg(feature = "editor")]
             if self.is_editor_open.load(Ordering::Relaxed) {
-                match self
-                    .plug_view
-                    .read()
-                    .clone()
-                    .unwrap()
-                    .do_maybe_in_run_loop(task)
-                {
+                let view = self.plug_view.try_read().and_then(|view| view.clone());
+                let task = match view {
+                    Some(view) => view.do_maybe_in_run_loop(task),
+                    None => Err(task),
+                };
+                match task {
                     Ok(()) => true,
                     Err(task) => event_loop.schedule_gui(task),
                 }

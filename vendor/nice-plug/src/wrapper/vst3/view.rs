@@ -295,9 +295,11 @@ impl<P: Vst3Plugin> WrapperView<P> {
     /// task so it can be run elsewhere.
     #[cfg(all(target_family = "unix", not(target_os = "macos")))]
     pub fn do_maybe_in_run_loop(&self, task: Task<P>) -> Result<(), Task<P>> {
-        match &*self.run_loop_event_handler.read() {
-            Some(run_loop) => run_loop.post_task(task),
-            None => Err(task),
+        // GLASSWORK PATCH: called from the audio thread; never wait for the GUI thread's lock
+        // (see `WrapperInner::schedule_gui`).
+        match self.run_loop_event_handler.try_read().as_deref() {
+            Some(Some(run_loop)) => run_loop.post_task(task),
+            _ => Err(task),
         }
     }
 
