@@ -509,10 +509,7 @@ fn run_ardour(ardour: &Ardour, s: &Scratch, script: &str, stage: &str, must_prin
             status,
             stdout,
             stderr,
-        } = ardour_command(ardour, s)
-            .arg(&path)
-            .output()
-            .expect("cannot run Ardour's Lua tool");
+        } = run_with_deadline(ardour_command(ardour, s).arg(&path), RUN_DEADLINE);
         let out = String::from_utf8_lossy(&stdout).into_owned();
         let err = String::from_utf8_lossy(&stderr).into_owned();
         if status.success() && out.contains(must_print) {
@@ -525,6 +522,50 @@ fn run_ardour(ardour: &Ardour, s: &Scratch, script: &str, stage: &str, must_prin
         panic!("{stage}: Ardour's Lua run failed ({status}):\n{out}\n{err}");
     }
     panic!("{stage}: Ardour crashed on all {ATTEMPTS} attempts");
+}
+
+/// Longest an Ardour run may take; a run that hangs (its heap corruption
+/// can also deadlock it inside malloc) is killed and counts as a crash.
+const RUN_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Runs `cmd` with its output captured, killing it (SIGKILL) at `deadline`.
+fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cannot run Ardour's Lua tool");
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    // Drain both pipes on their own threads so a chatty run never blocks.
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for Ardour") {
+            break status;
+        }
+        if start.elapsed() > deadline {
+            eprintln!("Ardour still running after {deadline:?}; killed");
+            let _ = child.kill();
+            break child.wait().expect("wait for Ardour");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
 }
 
 fn read_export(s: &Scratch, name: &str) -> wav::Audio {
