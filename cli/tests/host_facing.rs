@@ -84,6 +84,21 @@ fn clap_parameters_read_well_in_a_generic_editor() {
             if !p.is_bypass() {
                 assert!(!p.module.is_empty(), "{what}: in no group");
             }
+            // Text typed back and printed again reads the same, everywhere
+            // in the range (hosts and validators check this).
+            for t in [0.0101, 0.0303, 0.25, 0.5, 0.75, 0.97, 0.999] {
+                let value = p.min + t * (p.max - p.min);
+                let value = if p.is_stepped() { value.round() } else { value };
+                let text = plugin.value_to_text(p.id, value).expect("value_to_text");
+                let back = plugin
+                    .text_to_value(p.id, &text)
+                    .unwrap_or_else(|e| panic!("{what}: text_to_value({text:?}): {e}"));
+                let again = plugin.value_to_text(p.id, back).expect("value_to_text");
+                assert_eq!(
+                    again, text,
+                    "{what}: {value} prints {text:?}, reads back {back}"
+                );
+            }
             // What the host prints for the default, minimum and maximum is
             // short, finite, and typed back in gives the same value.
             for value in [p.min, p.default, p.max] {

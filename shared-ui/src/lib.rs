@@ -31,6 +31,7 @@ pub mod history;
 pub mod knob;
 pub mod layout;
 pub mod level_meter;
+pub mod param_text;
 pub mod shared;
 pub mod slider;
 pub mod snapshot;

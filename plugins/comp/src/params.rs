@@ -4,6 +4,7 @@
 use glass_dsp::compressor::{
     self as k, CompressorParams, StereoMode as KStereoMode, Style as KStyle, Topology as KTopology,
 };
+use glass_ui::param_text::hz_or_off;
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
@@ -95,23 +96,13 @@ fn filter_param(name: &str, default: f32, range: (f32, f32), off_at: f32) -> Flo
             factor: FloatRange::skew_factor(-2.0),
         },
     )
+    // A tenth of a hertz: the bottom of the skewed range is so fine that a
+    // setting a hair above the off point would read as the off point.
+    .with_step_size(0.1)
     // The unit is part of the text so that the end of the range reads
     // "Off", not "Off Hz".
-    .with_value_to_string(Arc::new(move |v| {
-        if v == off_at {
-            "Off".to_owned()
-        } else {
-            format!("{v:.0} Hz")
-        }
-    }))
-    .with_string_to_value(Arc::new(move |s| {
-        let s = s.trim().trim_end_matches("Hz").trim();
-        if s.eq_ignore_ascii_case("off") {
-            Some(off_at)
-        } else {
-            s.parse::<f32>().ok()
-        }
-    }))
+    .with_value_to_string(hz_or_off(off_at).0)
+    .with_string_to_value(hz_or_off(off_at).1)
 }
 
 /// Threshold, ratio, knee, range, style and topology.

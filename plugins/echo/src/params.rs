@@ -6,8 +6,8 @@ use glass_dsp::echo::{
     MAX_FEEDBACK, MAX_TAPS, MAX_TIME_MS, MIN_TIME_MS,
 };
 use glass_dsp::tempo::{Note, NoteModifier, NoteValue, MAX_SWING, STRAIGHT_SWING};
+use glass_ui::param_text::hz_or_off;
 use nice_plug::prelude::*;
-use std::sync::Arc;
 
 /// Routing as shown to the host.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,21 +170,8 @@ fn filter_param(name: &str, default: f32, min: f32, max: f32, off: f32) -> Float
     .with_step_size(0.1)
     // The unit is part of the text, so the off position reads "Off", not
     // "Off Hz".
-    .with_value_to_string(Arc::new(move |v| {
-        if v == off {
-            "Off".to_owned()
-        } else {
-            format!("{v:.0} Hz")
-        }
-    }))
-    .with_string_to_value(Arc::new(move |s| {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("off") {
-            Some(off)
-        } else {
-            s.trim_end_matches("Hz").trim().parse().ok()
-        }
-    }))
+    .with_value_to_string(hz_or_off(off).0)
+    .with_string_to_value(hz_or_off(off).1)
 }
 
 /// Level and pan of one multi-tap tap (ids get `_1` .. `_8` appended).
