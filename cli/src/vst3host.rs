@@ -398,7 +398,9 @@ impl Vst3Plugin {
     /// Whether the plugin asked the host to restart with a new latency
     /// since the last call (`IComponentHandler::restartComponent`).
     pub fn take_latency_restart(&self) -> bool {
-        self.handler.latency_restart.replace(false)
+        self.handler
+            .latency_restart
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
     /// Processes one block: `input` and `output` are planar with the
@@ -644,7 +646,9 @@ impl IHostApplicationTrait for HostApp {
 /// `IComponentHandler`: records restart requests.
 #[derive(Default)]
 struct ComponentHandler {
-    latency_restart: Cell<bool>,
+    /// Set by `restartComponent(kLatencyChanged)`, which a plugin may call
+    /// from any of its threads.
+    latency_restart: std::sync::atomic::AtomicBool,
 }
 
 impl Class for ComponentHandler {
@@ -663,7 +667,8 @@ impl IComponentHandlerTrait for ComponentHandler {
     }
     unsafe fn restartComponent(&self, flags: int32) -> tresult {
         if flags & RestartFlags_::kLatencyChanged as int32 != 0 {
-            self.latency_restart.set(true);
+            self.latency_restart
+                .store(true, std::sync::atomic::Ordering::Release);
         }
         kResultOk
     }

@@ -235,3 +235,68 @@ fn state_and_normalised_values_round_trip() {
         let _ = fresh.load_state(&state[..state.len() / 2]);
     });
 }
+
+/// Waits up to a second for a latency restart request: the plugin may send
+/// it from its own worker thread, a moment after the block that changed it.
+fn latency_restart_arrives(plugin: &Vst3Plugin) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(1) {
+        if plugin.take_latency_restart() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    false
+}
+
+#[test]
+fn a_latency_change_is_announced_with_a_restart() {
+    let changes = std::sync::atomic::AtomicUsize::new(0);
+    for_each_plugin(|lib, library, cid| {
+        let rate = 48_000.0;
+        let probe = activated(lib, library, cid, rate);
+        let params = probe.params();
+        drop(probe);
+        let silence = [vec![0.0f32; 2048], vec![0.0f32; 2048]];
+        for p in params.iter().filter(|p| !p.is_bypass()) {
+            for value in [0.0, 1.0] {
+                let at = format!("{lib}, {} = {value}", p.title);
+                let mut plugin = activated(lib, library, cid, rate);
+                let before = plugin.latency();
+                let _ = plugin.take_latency_restart();
+                render(&mut plugin, &silence, &[256], &[(p.id, value)], &at);
+                let after = plugin.latency();
+                if after != before {
+                    changes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    assert!(
+                        latency_restart_arrives(&plugin),
+                        "{at}: latency went from {before} to {after} without kLatencyChanged"
+                    );
+                }
+            }
+        }
+    });
+    // Limit's and Comp's lookahead change the latency: the check above ran.
+    assert!(
+        changes.into_inner() >= 2,
+        "no parameter changed any plugin's latency; the restart check proved nothing"
+    );
+}
+
+#[test]
+fn tail_is_reported() {
+    for_each_plugin(|lib, library, cid| {
+        let mut plugin = activated(lib, library, cid, 48_000.0);
+        // The tail is reported from processing; run a block first.
+        let silence = [vec![0.0f32; 512], vec![0.0f32; 512]];
+        render(&mut plugin, &silence, &[512], &[], lib);
+        let tail = plugin.tail();
+        // At least the latency must ring out (the bypass crossfade alone
+        // does); "infinite" (u32::MAX) is allowed for a frozen loop.
+        assert!(
+            tail >= plugin.latency(),
+            "{lib}: tail {tail} shorter than the latency {}",
+            plugin.latency()
+        );
+    });
+}
