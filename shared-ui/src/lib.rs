@@ -28,6 +28,7 @@ pub mod curve;
 pub mod db;
 pub mod gr_meter;
 pub mod history;
+pub mod hosted;
 pub mod knob;
 pub mod layout;
 pub mod level_meter;

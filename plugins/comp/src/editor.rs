@@ -7,20 +7,17 @@ use egui::{Align, Align2, Color32, FontId, Layout, Pos2, Rect, RichText, Stroke,
 use glass_dsp::compressor::FLOOR_DB;
 use glass_dsp::gain_computer::GainComputer;
 use glass_ui::axis::{format_db, paint_plot_frame, DbAxis};
+use glass_ui::hosted::HostedEditor;
 use glass_ui::theme::SMALL_TEXT_PT;
 use glass_ui::{
     accent, GrMeter, GrMeterState, HistoryBuffer, HistoryGraph, LevelMeter, LevelMeterState,
     ParamChoice, ParamKnob, ParamToggle, Theme, Trace, TraceStyle,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, RepaintNotifier,
-};
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Logical size the editor opens at, in points.
 const DEFAULT_SIZE: (f32, f32) = (980.0, 640.0);
@@ -41,14 +38,12 @@ pub fn default_state() -> Arc<EguiEditorState> {
 pub struct CompEditor {
     params: Arc<CompParams>,
     shared: Arc<CompShared>,
-    context: Option<GuiContext>,
     input: LevelMeterState,
     output: LevelMeterState,
     gr: GrMeterState,
     history: HistoryBuffer<3>,
     /// Displayed dot: detector level and gain reduction, dB.
     dot: (f32, f32),
-    last_frame: Option<Instant>,
 }
 
 impl CompEditor {
@@ -58,13 +53,11 @@ impl CompEditor {
         Self {
             params,
             shared,
-            context: None,
             input: LevelMeterState::new(),
             output: LevelMeterState::new(),
             gr: GrMeterState::new(),
             history: HistoryBuffer::new(6.0, HISTORY_RATE_HZ),
             dot: (FLOOR_DB, 0.0),
-            last_frame: None,
         }
     }
 }
@@ -75,49 +68,18 @@ pub fn create(
     shared: Arc<CompShared>,
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
-) -> Option<EguiEditor<CompEditor>> {
+) -> Option<EguiEditor<HostedEditor<CompEditor>>> {
     let app = CompEditor::new(params, shared);
-    create_egui_editor(
-        state,
-        repaint,
-        EguiNiceSettings::new()
-            .with_tile("Glasswork Comp")
-            .with_resize_hint(
-                ResizeHint::resizable()
-                    .with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
-            ),
-        app,
-    )
+    glass_ui::hosted::create(app, "Glasswork Comp", MIN_SIZE, state, repaint)
 }
 
-impl nice_plug_egui::NiceEguiApp for CompEditor {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        Theme::with_accent(accent::COMP).apply(&egui_ctx);
-        self.context = Some(nice_gui_ctx);
-        Ok(())
+impl glass_ui::hosted::EditorBody for CompEditor {
+    fn accent(&self) -> egui::Color32 {
+        accent::COMP
     }
 
-    fn editor_closed(&mut self) {
-        self.context = None;
-        self.last_frame = None;
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(context) = self.context.clone() else {
-            return;
-        };
-        let setter = context.param_setter();
-        let now = Instant::now();
-        let dt = self
-            .last_frame
-            .map_or(0.0, |t| now.duration_since(t).as_secs_f32().min(0.5));
-        self.last_frame = Some(now);
-        self.draw(ui, &setter, dt);
+    fn frame(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
+        self.draw(ui, setter, dt);
     }
 }
 

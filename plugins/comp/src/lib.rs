@@ -90,7 +90,7 @@ impl Plugin for GlassComp {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::CompEditor>;
+    type Editor = nice_plug_egui::EguiEditor<glass_ui::hosted::HostedEditor<editor::CompEditor>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 

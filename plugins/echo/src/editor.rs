@@ -7,17 +7,14 @@ use crate::params::{EchoPluginParams, Mode};
 use egui::{Align, Align2, Color32, FontId, Layout, Pos2, Rect, RichText, Stroke, UiBuilder, Vec2};
 use glass_dsp::echo::{repeat_pattern, shaping_magnitude, EchoParams, Repeat, MAX_TAPS};
 use glass_dsp::tempo::valid_tempo;
+use glass_ui::hosted::HostedEditor;
 use glass_ui::{
     accent, LevelMeter, LevelMeterState, ParamChoice, ParamKnob, ParamToggle, StereoReading, Theme,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, RepaintNotifier,
-};
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Logical size the editor opens at, in points.
 const DEFAULT_SIZE: (f32, f32) = (980.0, 620.0);
@@ -35,10 +32,8 @@ pub fn default_state() -> Arc<EguiEditorState> {
 pub struct EchoEditor {
     params: Arc<EchoPluginParams>,
     shared: Arc<EchoShared>,
-    context: Option<GuiContext>,
     input: LevelMeterState,
     output: LevelMeterState,
-    last_frame: Option<Instant>,
 }
 
 impl EchoEditor {
@@ -48,10 +43,8 @@ impl EchoEditor {
         Self {
             params,
             shared,
-            context: None,
             input: LevelMeterState::new(),
             output: LevelMeterState::new(),
-            last_frame: None,
         }
     }
 }
@@ -62,49 +55,18 @@ pub fn create(
     shared: Arc<EchoShared>,
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
-) -> Option<EguiEditor<EchoEditor>> {
+) -> Option<EguiEditor<HostedEditor<EchoEditor>>> {
     let app = EchoEditor::new(params, shared);
-    create_egui_editor(
-        state,
-        repaint,
-        EguiNiceSettings::new()
-            .with_tile("Glasswork Echo")
-            .with_resize_hint(
-                ResizeHint::resizable()
-                    .with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
-            ),
-        app,
-    )
+    glass_ui::hosted::create(app, "Glasswork Echo", MIN_SIZE, state, repaint)
 }
 
-impl nice_plug_egui::NiceEguiApp for EchoEditor {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        Theme::with_accent(accent::ECHO).apply(&egui_ctx);
-        self.context = Some(nice_gui_ctx);
-        Ok(())
+impl glass_ui::hosted::EditorBody for EchoEditor {
+    fn accent(&self) -> egui::Color32 {
+        accent::ECHO
     }
 
-    fn editor_closed(&mut self) {
-        self.context = None;
-        self.last_frame = None;
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(context) = self.context.clone() else {
-            return;
-        };
-        let setter = context.param_setter();
-        let now = Instant::now();
-        let dt = self
-            .last_frame
-            .map_or(0.0, |t| now.duration_since(t).as_secs_f32().min(0.5));
-        self.last_frame = Some(now);
-        self.draw(ui, &setter, dt);
+    fn frame(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
+        self.draw(ui, setter, dt);
     }
 }
 

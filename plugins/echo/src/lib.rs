@@ -63,7 +63,7 @@ impl Plugin for GlassEcho {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::EchoEditor>;
+    type Editor = nice_plug_egui::EguiEditor<glass_ui::hosted::HostedEditor<editor::EchoEditor>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 

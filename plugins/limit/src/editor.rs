@@ -3,19 +3,16 @@
 use crate::engine::{LimitShared, HISTORY_RATE_HZ};
 use crate::params::LimitParams;
 use egui::{Align, Layout, Rect, RichText, UiBuilder, Vec2};
+use glass_ui::hosted::HostedEditor;
 use glass_ui::{
     accent, GrMeter, GrMeterState, HistoryBuffer, HistoryGraph, LevelMeter, LevelMeterState,
     ParamChoice, ParamKnob, ParamToggle, StereoReading, Theme, Trace, TraceStyle,
 };
-use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, RepaintNotifier,
-};
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Logical size the editor opens at, in points.
 const DEFAULT_SIZE: (f32, f32) = (900.0, 560.0);
@@ -31,12 +28,10 @@ pub fn default_state() -> Arc<EguiEditorState> {
 pub struct LimitEditor {
     params: Arc<LimitParams>,
     shared: Arc<LimitShared>,
-    context: Option<GuiContext>,
     input: LevelMeterState,
     output: LevelMeterState,
     gr: GrMeterState,
     history: HistoryBuffer<3>,
-    last_frame: Option<Instant>,
 }
 
 impl LimitEditor {
@@ -46,12 +41,10 @@ impl LimitEditor {
         Self {
             params,
             shared,
-            context: None,
             input: LevelMeterState::new(),
             output: LevelMeterState::new(),
             gr: GrMeterState::new(),
             history: HistoryBuffer::new(8.0, HISTORY_RATE_HZ),
-            last_frame: None,
         }
     }
 }
@@ -62,19 +55,9 @@ pub fn create(
     shared: Arc<LimitShared>,
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
-) -> Option<EguiEditor<LimitEditor>> {
+) -> Option<EguiEditor<HostedEditor<LimitEditor>>> {
     let app = LimitEditor::new(params, shared);
-    create_egui_editor(
-        state,
-        repaint,
-        EguiNiceSettings::new()
-            .with_tile("Glasswork Limit")
-            .with_resize_hint(
-                ResizeHint::resizable()
-                    .with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
-            ),
-        app,
-    )
+    glass_ui::hosted::create(app, "Glasswork Limit", MIN_SIZE, state, repaint)
 }
 
 fn fmt_lufs(v: f32) -> String {
@@ -85,34 +68,13 @@ fn fmt_lufs(v: f32) -> String {
     }
 }
 
-impl nice_plug_egui::NiceEguiApp for LimitEditor {
-    fn build(
-        &mut self,
-        egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        Theme::with_accent(accent::LIMIT).apply(&egui_ctx);
-        self.context = Some(nice_gui_ctx);
-        Ok(())
+impl glass_ui::hosted::EditorBody for LimitEditor {
+    fn accent(&self) -> egui::Color32 {
+        accent::LIMIT
     }
 
-    fn editor_closed(&mut self) {
-        self.context = None;
-        self.last_frame = None;
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(context) = self.context.clone() else {
-            return;
-        };
-        let setter = context.param_setter();
-        let now = Instant::now();
-        let dt = self
-            .last_frame
-            .map_or(0.0, |t| now.duration_since(t).as_secs_f32().min(0.5));
-        self.last_frame = Some(now);
-        self.draw(ui, &setter, dt);
+    fn frame(&mut self, ui: &mut egui::Ui, setter: &ParamSetter, dt: f32) {
+        self.draw(ui, setter, dt);
     }
 }
 

@@ -64,7 +64,7 @@ impl Plugin for GlassLimit {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::LimitEditor>;
+    type Editor = nice_plug_egui::EguiEditor<glass_ui::hosted::HostedEditor<editor::LimitEditor>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
