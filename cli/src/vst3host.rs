@@ -13,6 +13,10 @@ use std::ffi::{c_char, c_void};
 use std::path::{Path, PathBuf};
 use std::ptr;
 
+use vst3::Steinberg::Linux::{
+    FileDescriptor, IEventHandler, IEventHandlerTrait, IRunLoop, IRunLoopTrait, ITimerHandler,
+    TimerInterval,
+};
 use vst3::Steinberg::Vst::{
     AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
     IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait, IEditController,
@@ -26,6 +30,7 @@ use vst3::Steinberg::{
     IBStream, IBStreamTrait, IBStream_, IPlugView, IPlugViewTrait, IPluginBaseTrait,
     IPluginFactory, IPluginFactoryTrait, PClassInfo, TUID,
 };
+use vst3::Steinberg::{IPlugFrame, IPlugFrameTrait, ViewRect};
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
 /// A VST3 class id (16 bytes).
@@ -434,6 +439,31 @@ impl Vst3Plugin {
     /// `parent` must be a live X11 window on the display the plugin uses,
     /// until the view is closed.
     pub unsafe fn open_view(&self, parent: u64) -> Result<Vst3View, Vst3Error> {
+        // SAFETY: as documented above.
+        unsafe { self.open_view_in(parent, None) }
+    }
+
+    /// Like [`Self::open_view`], inside a host frame that offers the Linux
+    /// `IRunLoop` the way Reaper, Bitwig and Ardour do: the plugin then
+    /// runs its GUI-thread work through `run_loop`, which the caller pumps
+    /// on its GUI thread ([`RunLoop::pump`]).
+    ///
+    /// # Safety
+    /// As for [`Self::open_view`].
+    pub unsafe fn open_view_with_run_loop(
+        &self,
+        parent: u64,
+        run_loop: &RunLoop,
+    ) -> Result<Vst3View, Vst3Error> {
+        // SAFETY: as documented above.
+        unsafe { self.open_view_in(parent, Some(run_loop)) }
+    }
+
+    unsafe fn open_view_in(
+        &self,
+        parent: u64,
+        run_loop: Option<&RunLoop>,
+    ) -> Result<Vst3View, Vst3Error> {
         // SAFETY: createView returns an owned reference or null.
         unsafe {
             let raw = self
@@ -445,6 +475,14 @@ impl Vst3Plugin {
                 view.isPlatformTypeSupported(vst3::Steinberg::kPlatformTypeX11EmbedWindowID),
                 "isPlatformTypeSupported(X11EmbedWindowID)",
             )?;
+            let framed = run_loop.is_some();
+            if let Some(run_loop) = run_loop {
+                let frame = run_loop
+                    .frame
+                    .to_com_ptr::<IPlugFrame>()
+                    .ok_or_else(|| Vst3Error("frame interface".into()))?;
+                check(view.setFrame(frame.as_ptr()), "setFrame")?;
+            }
             check(
                 view.attached(
                     parent as usize as *mut c_void,
@@ -452,7 +490,7 @@ impl Vst3Plugin {
                 ),
                 "attached",
             )?;
-            Ok(Vst3View { view })
+            Ok(Vst3View { view, framed })
         }
     }
 
@@ -597,6 +635,8 @@ impl Vst3Audio {
 /// An attached editor view.
 pub struct Vst3View {
     view: ComPtr<IPlugView>,
+    /// Opened inside a host frame (`setFrame`), released again on close.
+    framed: bool,
 }
 
 impl Vst3View {
@@ -605,7 +645,129 @@ impl Vst3View {
         // SAFETY: the view was attached by `open_view`.
         unsafe {
             self.view.removed();
+            if self.framed {
+                self.view.setFrame(ptr::null_mut());
+            }
         }
+    }
+}
+
+/// The host's Linux run loop (`IRunLoop`), offered to editors through the
+/// host frame (`IPlugFrame`): plugins register file descriptors whose
+/// handlers the host calls on its GUI thread when they become readable.
+pub struct RunLoop {
+    frame: ComWrapper<HostFrame>,
+}
+
+impl Default for RunLoop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunLoop {
+    /// A run loop with nothing registered.
+    pub fn new() -> Self {
+        Self {
+            frame: ComWrapper::new(HostFrame::default()),
+        }
+    }
+
+    /// Calls the handler of every registered descriptor that is readable;
+    /// returns how many were called. Call it on the GUI thread.
+    pub fn pump(&self) -> usize {
+        let ready: Vec<(usize, i32)> = {
+            let handlers = self
+                .frame
+                .handlers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            handlers
+                .iter()
+                .filter(|(_, fd)| {
+                    let mut poll = libc::pollfd {
+                        fd: *fd,
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // SAFETY: one pollfd we own, no waiting.
+                    unsafe { libc::poll(&mut poll, 1, 0) > 0 && poll.revents & libc::POLLIN != 0 }
+                })
+                .copied()
+                .collect()
+        };
+        for &(handler, fd) in &ready {
+            // SAFETY: the plugin registered this handler for `fd` and only
+            // unregisters it on this (the GUI) thread, not during this loop.
+            if let Some(handler) = unsafe { vst3::ComRef::from_raw(handler as *mut IEventHandler) }
+            {
+                unsafe { handler.onFDIsSet(fd) };
+            }
+        }
+        ready.len()
+    }
+
+    /// Descriptors currently registered.
+    pub fn registered(&self) -> usize {
+        self.frame
+            .handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+}
+
+/// `IPlugFrame` + `IRunLoop`: the window the editor lives in, with the run
+/// loop Linux hosts offer through it. Resizes are refused (fixed parent).
+#[derive(Default)]
+struct HostFrame {
+    /// Registered handlers (their addresses) and descriptors. Held without
+    /// a reference count, as hosts do: a plugin unregisters its handler
+    /// when the handler is released, which a counted reference here would
+    /// prevent.
+    handlers: std::sync::Mutex<Vec<(usize, i32)>>,
+}
+
+impl Class for HostFrame {
+    type Interfaces = (IPlugFrame, IRunLoop);
+}
+
+impl IPlugFrameTrait for HostFrame {
+    unsafe fn resizeView(&self, _view: *mut IPlugView, _size: *mut ViewRect) -> tresult {
+        kResultFalse
+    }
+}
+
+impl IRunLoopTrait for HostFrame {
+    unsafe fn registerEventHandler(
+        &self,
+        handler: *mut IEventHandler,
+        fd: FileDescriptor,
+    ) -> tresult {
+        if handler.is_null() {
+            return kInvalidArgument;
+        }
+        self.handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((handler as usize, fd));
+        kResultOk
+    }
+
+    unsafe fn unregisterEventHandler(&self, handler: *mut IEventHandler) -> tresult {
+        self.handlers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&(h, _)| h != handler as usize);
+        kResultOk
+    }
+
+    unsafe fn registerTimer(&self, _handler: *mut ITimerHandler, _ms: TimerInterval) -> tresult {
+        kResultOk
+    }
+
+    unsafe fn unregisterTimer(&self, _handler: *mut ITimerHandler) -> tresult {
+        kResultOk
     }
 }
 

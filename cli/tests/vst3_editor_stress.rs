@@ -1,7 +1,9 @@
 //! The VST3 editor under the same abuse as `editor_stress.rs` gives the
 //! CLAP one: the view created, attached to an X11 window and removed 40
 //! times while another thread processes audio with every parameter
-//! automated, from a host that offers no `IRunLoop`.
+//! automated; every other time inside a host frame that offers the Linux
+//! `IRunLoop` (served by this, the GUI, thread), otherwise from a host
+//! without one.
 //!
 //! It also plays the careless host: a second view asked for while one is
 //! open, parameters edited from the GUI thread (a generic host UI) while
@@ -23,9 +25,9 @@ use common::PLUGINS;
 use glass::discovery::{build_dir, cdylib_path};
 use glass::rng::Rng;
 use glass::signal::noise;
-use glass::vst3host::{Vst3Library, AUDIO_MODULE_CLASS};
+use glass::vst3host::{RunLoop, Vst3Library, AUDIO_MODULE_CLASS};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CYCLES: usize = 40;
 
@@ -82,10 +84,19 @@ fn vst3_editors_survive_attach_and_remove_while_audio_runs() {
                 }
             });
             let mut gui_rng = Rng::new(4);
+            // Every other editor opens in a frame offering the Linux run
+            // loop, as Reaper, Bitwig and Ardour do; the others in a host
+            // without one (validators, test hosts).
+            let run_loop = RunLoop::new();
+            let mut pumped = 0;
             for cycle in 0..CYCLES {
                 // SAFETY: `window` outlives every view opened here.
-                let view = unsafe { plugin.open_view(window.id as u64) }
-                    .unwrap_or_else(|e| panic!("{lib}: cycle {cycle}: {e}"));
+                let view = if cycle % 2 == 1 {
+                    unsafe { plugin.open_view_with_run_loop(window.id as u64, &run_loop) }
+                } else {
+                    unsafe { plugin.open_view(window.id as u64) }
+                }
+                .unwrap_or_else(|e| panic!("{lib}: cycle {cycle}: {e}"));
                 if cycle % 10 == 3 {
                     // A second editor while one is open: refused or served,
                     // either is fine, as long as nothing breaks.
@@ -99,10 +110,26 @@ fn vst3_editors_survive_attach_and_remove_while_audio_runs() {
                         .set_param_normalized(p.id, gui_rng.next_f64())
                         .unwrap_or_else(|e| panic!("{lib}: setParamNormalized: {e}"));
                 }
-                std::thread::sleep(Duration::from_millis(if cycle % 5 == 0 { 120 } else { 25 }));
+                // The GUI thread serves the run loop while the editor is up.
+                let shown = Duration::from_millis(if cycle % 5 == 0 { 120 } else { 25 });
+                let until = Instant::now() + shown;
+                while Instant::now() < until {
+                    pumped += run_loop.pump();
+                    std::thread::sleep(Duration::from_millis(2));
+                }
                 view.close();
+                pumped += run_loop.pump();
             }
             done.store(true, Ordering::Release);
+            assert!(
+                pumped > 0,
+                "{lib}: the editor never ran anything through the host's run loop"
+            );
+            assert_eq!(
+                run_loop.registered(),
+                0,
+                "{lib}: closed editors left handlers in the run loop"
+            );
         });
         // Torn down with the editor attached; the view is detached only
         // after the plugin is gone, as a careless host would.

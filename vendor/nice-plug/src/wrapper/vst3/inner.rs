@@ -534,9 +534,13 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             // instead of unwrapping.
             #[cfg(feature = "editor")]
             if self.is_editor_open.load(Ordering::Relaxed) {
-                let view = self.plug_view.try_read().and_then(|view| view.clone());
-                let task = match view {
-                    Some(view) => view.do_maybe_in_run_loop(task),
+                // The view is used under the read guard, not cloned: a clone could end up as the
+                // last reference and drop the view (and its run-loop handler) on this thread.
+                let task = match self.plug_view.try_read() {
+                    Some(view) => match view.as_ref() {
+                        Some(view) => view.do_maybe_in_run_loop(task),
+                        None => Err(task),
+                    },
                     None => Err(task),
                 };
                 match task {

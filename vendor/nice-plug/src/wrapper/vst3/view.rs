@@ -207,6 +207,9 @@ struct RunLoopEventHandler<P: Vst3Plugin> {
     event_handler_ptr: EventHandlerSelfRefPtr,
 
     notified: AtomicBool,
+
+    /// GLASSWORK PATCH: set once the handler has been unregistered and its sockets closed.
+    shut_down: AtomicBool,
 }
 
 /// A self-referencing pointer to the outer `ComWrapper<RunLoopEventHandler>`, needed to call
@@ -376,8 +379,16 @@ impl<P: Vst3Plugin> RunLoopEventHandler<P> {
             tasks: ArrayQueue::new(TASK_QUEUE_CAPACITY),
             event_handler_ptr: EventHandlerSelfRefPtr(Cell::new(std::ptr::null_mut())),
             notified: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
         });
+        // GLASSWORK PATCH: the self-pointer must not own a reference. It used to keep one,
+        // so the handler could never be released ("this drop method never actually gets
+        // called"): every editor opened in a host with a run loop leaked the handler and its two
+        // sockets, and stayed registered with the host. The pointer is valid for as long as
+        // `handler` lives, which is all it is used for.
         let event_handler_ptr = handler.to_com_ptr::<IEventHandler>().unwrap().into_raw();
+        // SAFETY: `into_raw` above added exactly this one reference.
+        drop(unsafe { ComPtr::from_raw(event_handler_ptr) });
 
         // Safety: `event_handler_ptr` is a self-referential pointer to the outer
         // `ComWrapper<RunLoopEventHandler>`, so it is valid for the lifetime of
@@ -399,6 +410,10 @@ impl<P: Vst3Plugin> RunLoopEventHandler<P> {
     /// Post a task to the tasks queue so it will be run on the host's GUI thread later. Returns the
     /// task if the queue is full and the task could not be posted.
     pub fn post_task(&self, task: Task<P>) -> Result<(), Task<P>> {
+        // GLASSWORK PATCH: a handler the host no longer polls would sit on the task.
+        if self.shut_down.load(Ordering::SeqCst) {
+            return Err(task);
+        }
         self.tasks.push(task)?;
 
         if !self.notified.swap(true, Ordering::SeqCst) {
@@ -702,16 +717,25 @@ impl<P: Vst3Plugin> IPlugViewTrait for WrapperView<P> {
                 // host's GUI thread. REAPER will segfault when we don't do this for resizes.
                 #[cfg(all(target_family = "unix", not(target_os = "macos")))]
                 {
-                    *self.run_loop_event_handler.write() = frame
+                    let new_handler = frame
                         .cast()
                         .map(|run_loop| RunLoopEventHandler::new(Arc::downgrade(&inner), run_loop));
+                    let old =
+                        std::mem::replace(&mut *self.run_loop_event_handler.write(), new_handler);
+                    if let Some(old) = old {
+                        old.shut_down();
+                    }
                 }
                 *self.plug_frame.write() = Some(frame.to_com_ptr());
             }
             None => {
                 #[cfg(all(target_family = "unix", not(target_os = "macos")))]
                 {
-                    *self.run_loop_event_handler.write() = None;
+                    // GLASSWORK PATCH: unregister now rather than whenever the last reference goes.
+                    let old = self.run_loop_event_handler.write().take();
+                    if let Some(old) = old {
+                        old.shut_down();
+                    }
                 }
                 *self.plug_frame.write() = None;
             }
@@ -856,8 +880,9 @@ impl<P: Vst3Plugin> IEventHandlerTrait for RunLoopEventHandler<P> {
 
 #[cfg(all(target_family = "unix", not(target_os = "macos")))]
 impl<P: Vst3Plugin> Drop for RunLoopEventHandler<P> {
-    // PLEASE FIXME: This drop method never actually gets called for some reason.
     fn drop(&mut self) {
+        self.shut_down();
+
         // When this object gets dropped and there are still unprocessed tasks left, then we'll
         // handle those in the regular event loop so no work gets lost
         let mut posting_failed = false;
@@ -879,11 +904,23 @@ impl<P: Vst3Plugin> Drop for RunLoopEventHandler<P> {
             );
         }
 
+        // Nobody can post any more: the sockets can go.
         unsafe {
             libc::close(self.socket_read_fd);
             libc::close(self.socket_write_fd);
         }
+    }
+}
 
+#[cfg(all(target_family = "unix", not(target_os = "macos")))]
+impl<P: Vst3Plugin> RunLoopEventHandler<P> {
+    /// GLASSWORK PATCH: unregisters the handler from the host's run loop, once. Called when the
+    /// view lets go of the handler (a host may still hold a reference to it) and on drop. Tasks
+    /// posted afterwards go to the regular event loop.
+    pub fn shut_down(&self) {
+        if self.shut_down.swap(true, Ordering::SeqCst) {
+            return;
+        }
         unsafe {
             self.run_loop
                 .unregisterEventHandler(self.event_handler_ptr.0.get());
