@@ -334,3 +334,83 @@ mod tests {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
 }
+
+/// Where and how big a plugin's example picture is drawn, from the command
+/// line `OUT [WIDTH HEIGHT [PIXELS_PER_POINT]]` (what `cargo xtask snapshot`
+/// passes); anything missing or invalid takes the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PictureArgs {
+    /// Output PNG path.
+    pub out: String,
+    /// Logical size in points.
+    pub size: Vec2,
+    /// Pixels per point (1 = standard, 2 = HiDPI).
+    pub pixels_per_point: f32,
+}
+
+impl PictureArgs {
+    /// Reads the process arguments, with `out` and `size` as defaults.
+    pub fn from_args(out: &str, size: (f32, f32)) -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        Self::parse(&args, out, size)
+    }
+
+    fn parse(args: &[String], out: &str, size: (f32, f32)) -> Self {
+        let number = |i: usize, default: f32| {
+            args.get(i)
+                .and_then(|s| s.parse::<f32>().ok())
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .unwrap_or(default)
+        };
+        Self {
+            out: args.get(1).cloned().unwrap_or_else(|| out.to_owned()),
+            size: Vec2::new(number(2, size.0), number(3, size.1)),
+            pixels_per_point: number(4, 1.0),
+        }
+    }
+}
+
+/// Renders an editor body (three frames, so layout settles) in its accent
+/// theme and writes it as a PNG to `args.out`, creating the folder.
+pub fn write_editor_png<B: crate::hosted::EditorBody>(
+    body: &mut B,
+    args: &PictureArgs,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let accent = body.accent();
+    let shot = render(
+        args.size,
+        args.pixels_per_point,
+        3,
+        |ctx| crate::Theme::with_accent(accent).apply(ctx),
+        |ui, setter| body.frame(ui, setter, 1.0 / 60.0),
+    );
+    if let Some(dir) = std::path::Path::new(&args.out).parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::File::create(&args.out)?.write_all(&shot.to_png())?;
+    println!("wrote {} ({}x{} px)", args.out, shot.width, shot.height);
+    Ok(())
+}
+
+#[cfg(test)]
+mod picture_args_tests {
+    use super::*;
+
+    #[test]
+    fn missing_or_bad_arguments_take_the_defaults() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let d = PictureArgs::parse(&args(&["bin"]), "docs/x.png", (900.0, 560.0));
+        assert_eq!(d.out, "docs/x.png");
+        assert_eq!(d.size, Vec2::new(900.0, 560.0));
+        assert_eq!(d.pixels_per_point, 1.0);
+        let p = PictureArgs::parse(
+            &args(&["bin", "o.png", "640", "nan", "2"]),
+            "docs/x.png",
+            (900.0, 560.0),
+        );
+        assert_eq!(p.out, "o.png");
+        assert_eq!(p.size, Vec2::new(640.0, 560.0));
+        assert_eq!(p.pixels_per_point, 2.0);
+    }
+}

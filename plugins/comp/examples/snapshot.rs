@@ -11,9 +11,8 @@ use glass_comp::editor::CompEditor;
 use glass_comp::engine::{CompEngine, CompShared};
 use glass_comp::params::CompParams;
 use glass_dsp::compressor::CompressorParams;
-use glass_ui::{accent, snapshot, Theme};
+use glass_ui::snapshot::{self, PictureArgs};
 use std::f64::consts::PI;
-use std::io::Write;
 use std::sync::Arc;
 
 const FS: f64 = 48_000.0;
@@ -54,19 +53,7 @@ fn demo_mix() -> (Vec<f32>, Vec<f32>) {
 }
 
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args
-        .get(1)
-        .cloned()
-        .unwrap_or_else(|| "docs/comp.png".to_owned());
-    let arg = |i: usize, default: f32| {
-        args.get(i)
-            .and_then(|s| s.parse::<f32>().ok())
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .unwrap_or(default)
-    };
-    let size = egui::Vec2::new(arg(2, 980.0), arg(3, 640.0));
-    let ppp = arg(4, 1.0);
+    let picture = PictureArgs::from_args("docs/comp.png", (980.0, 640.0));
 
     // A drum-bus setting: −22 dB threshold, 3:1, 6 dB knee, a little
     // lookahead so the attack catches the kicks, auto makeup.
@@ -95,17 +82,5 @@ fn main() -> std::io::Result<()> {
         start = end;
     }
 
-    let shot = snapshot::render(
-        size,
-        ppp,
-        3,
-        |ctx| Theme::with_accent(accent::COMP).apply(ctx),
-        |ui, setter| editor.draw(ui, setter, 1.0 / 60.0),
-    );
-    if let Some(dir) = std::path::Path::new(&out).parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::File::create(&out)?.write_all(&shot.to_png())?;
-    println!("wrote {out} ({}x{} px)", shot.width, shot.height);
-    Ok(())
+    snapshot::write_editor_png(&mut editor, &picture)
 }

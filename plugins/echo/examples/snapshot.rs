@@ -9,10 +9,9 @@
 use glass_echo::editor::EchoEditor;
 use glass_echo::engine::{EchoEngine, EchoShared};
 use glass_echo::params::{EchoPluginParams, Mode};
-use glass_ui::{accent, snapshot, Theme};
+use glass_ui::snapshot::{self, PictureArgs};
 use nice_plug::params::InternalParamMut;
 use std::f64::consts::PI;
-use std::io::Write;
 use std::sync::Arc;
 
 const FS: f64 = 48_000.0;
@@ -54,24 +53,12 @@ fn set<P: InternalParamMut>(param: &P, plain: P::Plain) {
 }
 
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args
-        .get(1)
-        .cloned()
-        .unwrap_or_else(|| "docs/echo.png".to_owned());
-    let arg = |i: usize, default: f32| {
-        args.get(i)
-            .and_then(|s| s.parse::<f32>().ok())
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .unwrap_or(default)
-    };
-    let size = egui::Vec2::new(arg(2, 980.0), arg(3, 620.0));
-    let ppp = arg(4, 1.0);
+    let picture = PictureArgs::from_args("docs/echo.png", (980.0, 620.0));
 
     let params = Arc::new(EchoPluginParams::default());
     set(&params.timing.sync, true);
     // An optional fifth argument picks another routing to look at.
-    let mode = match args.get(5).map(String::as_str) {
+    let mode = match std::env::args().nth(5).as_deref() {
         Some("stereo") => Mode::Stereo,
         Some("dual") => Mode::Dual,
         Some("multitap") => Mode::MultiTap,
@@ -91,17 +78,5 @@ fn main() -> std::io::Result<()> {
         engine.process(&mut [a, b], &kernel);
     }
 
-    let shot = snapshot::render(
-        size,
-        ppp,
-        3,
-        |ctx| Theme::with_accent(accent::ECHO).apply(ctx),
-        |ui, setter| editor.draw(ui, setter, 1.0 / 60.0),
-    );
-    if let Some(dir) = std::path::Path::new(&out).parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::File::create(&out)?.write_all(&shot.to_png())?;
-    println!("wrote {out} ({}x{} px)", shot.width, shot.height);
-    Ok(())
+    snapshot::write_editor_png(&mut editor, &picture)
 }

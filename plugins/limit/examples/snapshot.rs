@@ -10,9 +10,8 @@
 use glass_limit::editor::LimitEditor;
 use glass_limit::engine::{LimitEngine, LimitShared};
 use glass_limit::params::LimitParams;
-use glass_ui::{accent, snapshot, Theme};
+use glass_ui::snapshot::{self, PictureArgs};
 use std::f64::consts::PI;
-use std::io::Write;
 use std::sync::Arc;
 
 const FS: f64 = 48_000.0;
@@ -57,19 +56,7 @@ fn demo_mix() -> (Vec<f32>, Vec<f32>) {
 }
 
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args
-        .get(1)
-        .cloned()
-        .unwrap_or_else(|| "docs/limit.png".to_owned());
-    let arg = |i: usize, default: f32| {
-        args.get(i)
-            .and_then(|s| s.parse::<f32>().ok())
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .unwrap_or(default)
-    };
-    let size = egui::Vec2::new(arg(2, 900.0), arg(3, 560.0));
-    let ppp = arg(4, 1.0);
+    let picture = PictureArgs::from_args("docs/limit.png", (900.0, 560.0));
 
     // Every control at its default: the demo mix itself is hot (peaks near
     // +5 dBFS), as a bus printed without headroom would be.
@@ -85,17 +72,5 @@ fn main() -> std::io::Result<()> {
         engine.process(&mut [a, b], &kernel);
     }
 
-    let shot = snapshot::render(
-        size,
-        ppp,
-        3,
-        |ctx| Theme::with_accent(accent::LIMIT).apply(ctx),
-        |ui, setter| editor.draw(ui, setter, 1.0 / 60.0),
-    );
-    if let Some(dir) = std::path::Path::new(&out).parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::File::create(&out)?.write_all(&shot.to_png())?;
-    println!("wrote {out} ({}x{} px)", shot.width, shot.height);
-    Ok(())
+    snapshot::write_editor_png(&mut editor, &picture)
 }
