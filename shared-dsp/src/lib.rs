@@ -26,6 +26,7 @@ pub mod loudness;
 pub mod oversampler;
 pub mod response;
 pub mod saturation;
+pub mod scale;
 pub mod sliding;
 pub mod smoother;
 pub mod svf;
