@@ -24,6 +24,7 @@ pub mod level_detector;
 pub mod limiter;
 pub mod loudness;
 pub mod oversampler;
+pub mod pitch_detect;
 pub mod response;
 pub mod saturation;
 pub mod scale;
