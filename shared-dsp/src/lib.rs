@@ -36,4 +36,5 @@ pub mod svf;
 pub mod tape;
 pub mod tempo;
 pub mod true_peak;
+pub mod tuner;
 pub mod util;

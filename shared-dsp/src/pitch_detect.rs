@@ -244,7 +244,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// Vertex of the parabola through `(−1, a)`, `(0, b)`, `(1, c)`: offset in
 /// [−0.5, 0.5] (clamped) and value.
 #[inline]
-fn parabolic(a: f32, b: f32, c: f32) -> (f32, f32) {
+pub(crate) fn parabolic(a: f32, b: f32, c: f32) -> (f32, f32) {
     let den = a - 2.0 * b + c;
     if den >= 0.0 || !den.is_finite() {
         return (0.0, b);
@@ -613,7 +613,8 @@ impl PitchDetector {
         let hi = coarse.ceil() as usize + reach;
         let w = self.fine_window(coarse);
         let k = ((FINE_MIN_WINDOW_S * self.fs / coarse).floor() as usize).max(1);
-        let far = (k as f32 * coarse).ceil() as usize + 3;
+        // The multiple's search reaches `k` times the highest first lag.
+        let far = k * hi + 3;
         let len = w + hi.max(far) + 2;
         if len > self.fine.len() || self.count < len as u64 {
             return f64::from(coarse);

@@ -1,0 +1,753 @@
+//! Real-time pitch correction with formant preservation: the kernel of
+//! Glasswork Tune.
+//!
+//! ```text
+//! input ─┬─ delay line per channel ────────────────┬─ dry (input delayed by the latency)
+//!        └─ mono mix ─ pitch detector (hop 5.3 ms) │
+//!                       └─ pitch marks ── PSOLA ───┴─ wet ─ voiced/unvoiced crossfade ─ output
+//!             scale / MIDI targets ─ correction law ─┘
+//! ```
+//!
+//! - Detection ([`crate::pitch_detect`]) runs on the mono mix of all
+//!   channels; the same marks and grains shift every channel, so a stereo
+//!   image stays put.
+//! - The output runs [`Tuner::latency`] samples behind the input: 10 ms
+//!   (480 samples at 48 kHz). That is enough for a grain around any mark
+//!   within half a period of the output position to be read without
+//!   waiting, down to the lowest fundamental any voice type searches
+//!   (55 Hz: half a period is 9.1 ms). The same delay applies to the dry
+//!   path, so what is reported is what the audio is delayed by, voiced or
+//!   not.
+//! - While the detector reports no period (silence, noise, s, t, breaths)
+//!   the output is the input delayed — bit for bit — and voiced stretches
+//!   crossfade in and out over [`FADE_MS`].
+//! - Pitch correction ([`crate::pitch_correct`]) is evaluated for every
+//!   output grain on the grain's own measured period, so a 0 ms retune puts
+//!   every output period exactly on the target.
+//! - MIDI: notes held on the kernel's note input ([`Tuner::note_on`]) replace
+//!   the scale as targets while held; detected notes come out as note
+//!   on/off events ([`Tuner::note_events`]) with a velocity from the level.
+//! - Editor: one [`PitchFrame`] per control tick ([`Tuner::pitch_frames`]):
+//!   detected, target and output pitch, cents off target, confidence, level.
+//!
+//! Control-rate work (parameters, analysis, marks, targets, events, frames)
+//! runs on the fixed 32-sample grid of [`crate::control`] counted from
+//! `reset()`; grains and crossfades are per sample. The output is therefore
+//! bit-identical whatever the host's block size.
+
+use crate::control::{ControlClock, CONTROL_BLOCK};
+use crate::delay_line::DelayLine;
+use crate::pitch_correct::{note_of_period, CorrectionSettings, PitchCorrector, Targets};
+use crate::pitch_detect::{PitchDetector, VoiceType};
+use crate::psola::{read_at, PitchMarks, Psola, Reach};
+use crate::scale::{
+    hz_of_note, pitch_class_mask, HeldNotes, ScaleKind, DEFAULT_REFERENCE_HZ, MAX_REFERENCE_HZ,
+    MIN_REFERENCE_HZ,
+};
+
+/// Latency, s (the output runs this far behind the input).
+pub const LATENCY_S: f64 = 0.010;
+/// Voiced/unvoiced crossfade time, ms.
+pub const FADE_MS: f32 = 8.0;
+/// Glide time of transpose and formant-shift changes, ms.
+pub const GLIDE_MS: f32 = 20.0;
+/// Largest transposition, semitones.
+pub const MAX_TRANSPOSE_SEMITONES: f32 = 24.0;
+/// Largest formant shift, semitones.
+pub const MAX_FORMANT_SEMITONES: f32 = 12.0;
+/// Note events kept per `process()` call.
+pub const EVENT_CAPACITY: usize = 64;
+/// Detected-note output: a note (or silence) must last this long before its
+/// event is sent, ms.
+pub const NOTE_STABLE_MS: f32 = 15.0;
+/// Level that maps to velocity 1, dBFS (0 dBFS maps to 127).
+pub const VELOCITY_FLOOR_DB: f32 = -60.0;
+
+/// How MIDI notes held on the note input act as targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MidiTarget {
+    /// Held notes give pitch classes: the voice goes to the nearest held
+    /// note in its own octave.
+    #[default]
+    PitchClasses,
+    /// The voice goes to the nearest held note exactly, octave included.
+    Exact,
+}
+
+/// Tune settings in physical units. Out-of-range values are clamped,
+/// non-finite ones fall back to the default ([`TuneParams::sanitized`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TuneParams {
+    /// Range the detector searches (default tenor/alto, 80–800 Hz).
+    pub voice: VoiceType,
+    /// Key: pitch class of the tonic, 0 = C ..= 11 = B (default 0; larger
+    /// values wrap).
+    pub key: u8,
+    /// Scale (default chromatic).
+    pub scale: ScaleKind,
+    /// Notes of [`ScaleKind::Custom`]: 12-bit pitch-class mask, bit 0 = C
+    /// (default all twelve).
+    pub custom_notes: u16,
+    /// Reference pitch of A4, Hz (415..=466, default 440).
+    pub reference_hz: f32,
+    /// Transposition of the corrected pitch, semitones (−24..=24, default 0).
+    pub transpose_semitones: f32,
+    /// Fine transposition, cents (−100..=100, default 0).
+    pub transpose_cents: f32,
+    /// Retune time constant, ms (0..=400, default 20; 0 = hard "robot"
+    /// correction).
+    pub retune_ms: f32,
+    /// Humanize, 0..=1 (default 0): short notes corrected less than
+    /// sustained ones.
+    pub humanize: f32,
+    /// Flex, cents (0..=100, default 0 = off): only notes within this
+    /// distance of their target are corrected.
+    pub flex_cents: f32,
+    /// Share of the vibrato kept around the corrected centre, 0..=1
+    /// (default 0).
+    pub keep_vibrato: f32,
+    /// Correction amount, 0..=1 (default 1).
+    pub amount: f32,
+    /// Formant shift, semitones (−12..=12, default 0 = formants preserved).
+    pub formant_semitones: f32,
+    /// How held MIDI notes act as targets (default pitch classes).
+    pub midi_target: MidiTarget,
+    /// Bypass: the input delayed by the latency, crossfaded (default off).
+    pub bypass: bool,
+}
+
+impl Default for TuneParams {
+    fn default() -> Self {
+        Self {
+            voice: VoiceType::TenorAlto,
+            key: 0,
+            scale: ScaleKind::Chromatic,
+            custom_notes: crate::scale::ALL_NOTES,
+            reference_hz: DEFAULT_REFERENCE_HZ,
+            transpose_semitones: 0.0,
+            transpose_cents: 0.0,
+            retune_ms: 20.0,
+            humanize: 0.0,
+            flex_cents: 0.0,
+            keep_vibrato: 0.0,
+            amount: 1.0,
+            formant_semitones: 0.0,
+            midi_target: MidiTarget::PitchClasses,
+            bypass: false,
+        }
+    }
+}
+
+impl TuneParams {
+    /// The parameters clamped to their ranges, NaN replaced by the default.
+    pub fn sanitized(&self) -> Self {
+        let d = Self::default();
+        let f = |v: f32, lo: f32, hi: f32, def: f32| {
+            if v.is_nan() {
+                def
+            } else {
+                v.clamp(lo, hi)
+            }
+        };
+        let c = self.correction().sanitized();
+        Self {
+            voice: self.voice,
+            key: self.key % 12,
+            scale: self.scale,
+            custom_notes: self.custom_notes & crate::scale::ALL_NOTES,
+            reference_hz: f(
+                self.reference_hz,
+                MIN_REFERENCE_HZ,
+                MAX_REFERENCE_HZ,
+                d.reference_hz,
+            ),
+            transpose_semitones: f(
+                self.transpose_semitones,
+                -MAX_TRANSPOSE_SEMITONES,
+                MAX_TRANSPOSE_SEMITONES,
+                0.0,
+            ),
+            transpose_cents: f(self.transpose_cents, -100.0, 100.0, 0.0),
+            retune_ms: c.retune_ms,
+            humanize: c.humanize,
+            flex_cents: c.flex_cents,
+            keep_vibrato: c.keep_vibrato,
+            amount: c.amount,
+            formant_semitones: f(
+                self.formant_semitones,
+                -MAX_FORMANT_SEMITONES,
+                MAX_FORMANT_SEMITONES,
+                0.0,
+            ),
+            midi_target: self.midi_target,
+            bypass: self.bypass,
+        }
+    }
+
+    /// The correction-law part of the settings.
+    pub fn correction(&self) -> CorrectionSettings {
+        CorrectionSettings {
+            retune_ms: self.retune_ms,
+            humanize: self.humanize,
+            flex_cents: self.flex_cents,
+            keep_vibrato: self.keep_vibrato,
+            amount: self.amount,
+        }
+    }
+
+    /// Total transposition, semitones.
+    pub fn transpose(&self) -> f32 {
+        self.transpose_semitones + 0.01 * self.transpose_cents
+    }
+
+    /// Pitch classes (bit 0 = C) of the scale in its key.
+    pub fn scale_mask(&self) -> u16 {
+        pitch_class_mask(self.scale, self.key % 12, self.custom_notes)
+    }
+}
+
+/// A detected-note MIDI event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteEventKind {
+    /// Note on with velocity 1..=127.
+    On {
+        /// MIDI velocity, 1..=127, from the level ([`VELOCITY_FLOOR_DB`]
+        /// → 1, 0 dBFS → 127).
+        velocity: u8,
+    },
+    /// Note off.
+    Off,
+}
+
+/// One detected-note event of the last `process()` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteEvent {
+    /// Sample offset within the block passed to the last `process()` call.
+    pub offset: usize,
+    /// MIDI note, 0..=127.
+    pub note: u8,
+    /// On (with velocity) or off.
+    pub kind: NoteEventKind,
+}
+
+/// What the editor's pitch graph shows for one control tick (32 samples),
+/// on the output's time line. Plain `Copy` data for a lock-free hand-off.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PitchFrame {
+    /// A voiced pitch is being corrected.
+    pub voiced: bool,
+    /// Detected input pitch, Hz (0 when unvoiced).
+    pub detected_hz: f32,
+    /// Target note's pitch before transposition, Hz (0 without a target).
+    pub target_hz: f32,
+    /// Output pitch, Hz (0 when unvoiced: the input passes unchanged).
+    pub output_hz: f32,
+    /// Target MIDI note, −1 without one.
+    pub target_note: i16,
+    /// Detected pitch minus target, cents (0 without a target).
+    pub cents: f32,
+    /// Detector confidence, 0..=1.
+    pub confidence: f32,
+    /// Input level over the analysis span, dBFS (≥ −200).
+    pub level_db: f32,
+}
+
+/// Detected-note follower for the MIDI output.
+#[derive(Clone, Copy, Debug, Default)]
+struct NoteOut {
+    sounding: Option<u8>,
+    candidate: Option<u8>,
+    stable: u32,
+    /// A note-off for this note is due at the start of the next block
+    /// (after `reset()`).
+    orphan: Option<u8>,
+}
+
+/// The Tune kernel; see the [module documentation](self).
+pub struct Tuner {
+    fs: f32,
+    latency: usize,
+    lines: Vec<DelayLine>,
+    detector: PitchDetector,
+    marks: PitchMarks,
+    psola: Psola,
+    corrector: PitchCorrector,
+    clock: ControlClock,
+    hop_ticks: u64,
+    ticks: u64,
+    /// Samples received since `reset()`.
+    count: u64,
+    pending: TuneParams,
+    active: TuneParams,
+    held: HeldNotes,
+    det_voiced: bool,
+    det_clarity: f32,
+    det_level: f32,
+    wet: f32,
+    wet_target: f32,
+    wet_step: f32,
+    transpose: f64,
+    beta_st: f64,
+    glide_step: f64,
+    last_grain: f64,
+    events: Vec<NoteEvent>,
+    frames: Vec<PitchFrame>,
+    frame_capacity: usize,
+    latest: PitchFrame,
+    note_out: NoteOut,
+    stable_ticks: u32,
+}
+
+impl Default for Tuner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[inline]
+fn sanitize(x: f32) -> f32 {
+    // Non-finite samples become silence; absurd levels are limited so that
+    // squared sums stay finite in f32.
+    if x.is_finite() {
+        x.clamp(-1.0e6, 1.0e6)
+    } else {
+        0.0
+    }
+}
+
+impl Tuner {
+    /// A kernel with no buffers yet; call [`prepare`](Self::prepare).
+    pub fn new() -> Self {
+        Self {
+            fs: 48_000.0,
+            latency: 480,
+            lines: Vec::new(),
+            detector: PitchDetector::new(),
+            marks: PitchMarks::new(),
+            psola: Psola::new(),
+            corrector: PitchCorrector::new(),
+            clock: ControlClock::default(),
+            hop_ticks: 8,
+            ticks: 0,
+            count: 0,
+            pending: TuneParams::default(),
+            active: TuneParams::default(),
+            held: HeldNotes::new(),
+            det_voiced: false,
+            det_clarity: 0.0,
+            det_level: -200.0,
+            wet: 0.0,
+            wet_target: 0.0,
+            wet_step: 1.0,
+            transpose: 0.0,
+            beta_st: 0.0,
+            glide_step: 1.0,
+            last_grain: 0.0,
+            events: Vec::new(),
+            frames: Vec::new(),
+            frame_capacity: 0,
+            latest: PitchFrame::default(),
+            note_out: NoteOut::default(),
+            stable_ticks: 1,
+        }
+    }
+
+    /// Allocates for `sample_rate` Hz (clamped to 8–384 kHz; non-finite
+    /// means 48 kHz), blocks of up to `max_block` samples (longer blocks
+    /// work, but only the first `max_block / 32 + 2` pitch frames of a call
+    /// are kept) and `channels` channels (at least 1; extra channels passed
+    /// to `process` are left untouched). Then resets.
+    pub fn prepare(&mut self, sample_rate: f32, max_block: usize, channels: usize) {
+        self.fs = if sample_rate.is_finite() {
+            sample_rate.clamp(8_000.0, 384_000.0)
+        } else {
+            48_000.0
+        };
+        let fs = f64::from(self.fs);
+        self.latency = (LATENCY_S * fs).round() as usize;
+        let longest = (fs / 55.0).ceil() as usize;
+        let history = self.latency + 8 * longest + 64;
+        self.lines = (0..channels.max(1))
+            .map(|_| {
+                let mut l = DelayLine::new();
+                l.prepare(history);
+                l
+            })
+            .collect();
+        self.detector.prepare(self.fs, history);
+        self.marks.prepare(longest);
+        self.hop_ticks = (self.detector.hop() / CONTROL_BLOCK).max(1) as u64;
+        self.corrector.prepare(CONTROL_BLOCK as f64 / fs);
+        self.wet_step = 1.0 / (FADE_MS * 1e-3 * self.fs).max(1.0);
+        self.glide_step = CONTROL_BLOCK as f64 / (f64::from(GLIDE_MS) * 1e-3 * fs);
+        self.stable_ticks = ((NOTE_STABLE_MS * 1e-3 * self.fs) / CONTROL_BLOCK as f32)
+            .ceil()
+            .max(1.0) as u32;
+        self.events = Vec::with_capacity(EVENT_CAPACITY);
+        self.frame_capacity = max_block / CONTROL_BLOCK + 2;
+        self.frames = Vec::with_capacity(self.frame_capacity);
+        self.reset();
+    }
+
+    /// Clears all state (signal history, detection, marks, correction, the
+    /// control grid) and applies the latest parameters without glides.
+    /// A note still sounding on the MIDI output gets its note-off at the
+    /// start of the next block. Held input notes are kept. Realtime-safe.
+    pub fn reset(&mut self) {
+        for l in &mut self.lines {
+            l.reset();
+        }
+        self.detector.reset();
+        self.marks.stop();
+        self.psola.stop();
+        self.corrector.reset();
+        self.clock.reset();
+        self.ticks = 0;
+        self.count = 0;
+        self.active = self.pending;
+        self.apply_params();
+        self.transpose = f64::from(self.active.transpose());
+        self.beta_st = f64::from(self.active.formant_semitones);
+        self.det_voiced = false;
+        self.det_clarity = 0.0;
+        self.det_level = -200.0;
+        self.wet = 0.0;
+        self.wet_target = 0.0;
+        self.last_grain = 0.0;
+        self.latest = PitchFrame::default();
+        let orphan = self.note_out.sounding.or(self.note_out.orphan);
+        self.note_out = NoteOut {
+            orphan,
+            ..NoteOut::default()
+        };
+    }
+
+    /// Takes new parameters; they apply at the next control-grid point,
+    /// transposition and formant shift gliding over [`GLIDE_MS`].
+    /// Realtime-safe.
+    pub fn set_params(&mut self, params: &TuneParams) {
+        self.pending = params.sanitized();
+    }
+
+    /// The parameters in effect (after sanitising).
+    pub fn params(&self) -> &TuneParams {
+        &self.active
+    }
+
+    /// Latency in samples: `round(0.010 · sample_rate)` (480 at 48 kHz),
+    /// the delay of every output sample behind its input, voiced or not.
+    pub fn latency(&self) -> usize {
+        self.latency
+    }
+
+    /// Sample rate the kernel was prepared for, Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.fs
+    }
+
+    /// A MIDI note (0..=127) pressed on the target-note input: while any
+    /// note is held, held notes replace the scale as targets. Takes effect
+    /// at the next control-grid point: split `process()` at the event's
+    /// sample offset for grid accuracy. Realtime-safe.
+    pub fn note_on(&mut self, note: u8) {
+        self.held.note_on(note);
+    }
+
+    /// A MIDI note released on the target-note input. Realtime-safe.
+    pub fn note_off(&mut self, note: u8) {
+        self.held.note_off(note);
+    }
+
+    /// Releases every held target note (MIDI all-notes-off). Realtime-safe.
+    pub fn all_notes_off(&mut self) {
+        self.held.clear();
+    }
+
+    /// Notes held on the target-note input.
+    pub fn held_notes(&self) -> HeldNotes {
+        self.held
+    }
+
+    /// Pitch classes (bit 0 = C) currently allowed as targets: the held
+    /// notes' while any are held, otherwise the scale's. For the editor's
+    /// keyboard.
+    pub fn active_mask(&self) -> u16 {
+        if self.held.is_empty() {
+            self.active.scale_mask()
+        } else {
+            self.held.pitch_classes()
+        }
+    }
+
+    /// Detected-note events produced by the last `process()` call, in
+    /// order; offsets are relative to that call's block. At most
+    /// [`EVENT_CAPACITY`].
+    pub fn note_events(&self) -> &[NoteEvent] {
+        &self.events
+    }
+
+    /// The note currently sounding on the MIDI output, if any.
+    pub fn sounding_note(&self) -> Option<u8> {
+        self.note_out.sounding
+    }
+
+    /// Pitch-graph frames produced by the last `process()` call, one per
+    /// control tick, oldest first.
+    pub fn pitch_frames(&self) -> &[PitchFrame] {
+        &self.frames
+    }
+
+    /// The most recent pitch-graph frame.
+    pub fn latest_frame(&self) -> PitchFrame {
+        self.latest
+    }
+
+    fn apply_params(&mut self) {
+        self.detector.set_voice(self.active.voice);
+        self.corrector.set_settings(&self.active.correction());
+    }
+
+    /// Processes one block in place. Every channel slice should have the
+    /// same length (the shortest one is used). Realtime-safe: no
+    /// allocation, lock or I/O.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.events.clear();
+        self.frames.clear();
+        if let Some(note) = self.note_out.orphan.take() {
+            self.push_event(0, note, NoteEventKind::Off);
+        }
+        let nch = channels.len().min(self.lines.len());
+        if nch == 0 {
+            return;
+        }
+        let len = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut pos = 0;
+        while pos < len {
+            if self.clock.phase() == 0 && self.active != self.pending {
+                self.active = self.pending;
+                self.apply_params();
+            }
+            let n = (len - pos).min(self.clock.samples_until_tick());
+            self.run(&mut channels[..nch], pos, n);
+            pos += n;
+            if self.clock.advance(n) {
+                self.tick(pos);
+            }
+        }
+    }
+
+    /// Per-sample work over `n` samples from `start`.
+    fn run(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+        let nch = channels.len();
+        let inv = 1.0 / nch as f32;
+        let lat = self.latency;
+        for i in start..start + n {
+            let mut mono = 0.0;
+            for (ch, line) in channels.iter().zip(self.lines.iter_mut()) {
+                let x = sanitize(ch[i]);
+                line.push(x);
+                mono += x;
+            }
+            self.detector.push(mono * inv);
+            let newest = self.count;
+            self.count += 1;
+            if self.wet == 0.0 && self.wet_target == 0.0 {
+                for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
+                    ch[i] = line.read(lat);
+                }
+                continue;
+            }
+            let m = newest as f64 - lat as f64;
+            if !self.psola.is_active() {
+                if !self.psola.start(&self.marks, m) {
+                    self.wet = 0.0;
+                    self.wet_target = 0.0;
+                    for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
+                        ch[i] = line.read(lat);
+                    }
+                    continue;
+                }
+                self.last_grain = m;
+            }
+            while m >= self.psola.next_mark() {
+                self.next_grain(m);
+            }
+            let (p1, w1, p2, w2) = self.psola.taps(m);
+            let g = self.wet;
+            for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
+                let mut wet = 0.0;
+                if w1 > 0.0 {
+                    wet += w1 as f32 * read_at(line, newest, p1);
+                }
+                if w2 > 0.0 {
+                    wet += w2 as f32 * read_at(line, newest, p2);
+                }
+                let dry = line.read(lat);
+                ch[i] = if g >= 1.0 { wet } else { dry + g * (wet - dry) };
+            }
+            if self.wet < self.wet_target {
+                self.wet = (self.wet + self.wet_step).min(self.wet_target);
+            } else if self.wet > self.wet_target {
+                self.wet = (self.wet - self.wet_step).max(self.wet_target);
+                if self.wet == 0.0 {
+                    self.psola.stop();
+                }
+            }
+        }
+    }
+
+    /// Places the next grain: the correction for the current grain's
+    /// measured period, plus the transposition.
+    fn next_grain(&mut self, m: f64) {
+        let fs = f64::from(self.fs);
+        let period = self.psola.current_period(&self.marks);
+        let reference = f64::from(self.active.reference_hz);
+        let note = note_of_period(period, fs, reference);
+        let dt = ((m - self.last_grain) / fs).clamp(0.0, 1.0);
+        self.last_grain = m;
+        let shift = self.corrector.grain_shift(note, dt) + self.transpose;
+        let ratio = (shift / 12.0).exp2().clamp(0.25, 4.0);
+        let beta = (self.beta_st / 12.0).exp2();
+        self.psola.advance(
+            &self.marks,
+            period / ratio,
+            Reach {
+                latency: self.latency as f64,
+                beta,
+            },
+        );
+    }
+
+    /// Control-rate work at a grid point `offset` samples into the block.
+    fn tick(&mut self, offset: usize) {
+        self.ticks += 1;
+        let newest = self.count.saturating_sub(1);
+        let m = newest as f64 - self.latency as f64;
+        let fs = f64::from(self.fs);
+        if self.ticks.is_multiple_of(self.hop_ticks) {
+            let est = self.detector.analyse();
+            self.det_voiced = est.voiced;
+            self.det_clarity = est.clarity;
+            self.det_level = est.level_db;
+            if est.voiced {
+                if self.marks.is_active() {
+                    self.marks.set_period(est.period);
+                } else if m - est.period > 0.0 {
+                    self.marks
+                        .start(self.detector.signal(), newest, m - est.period, est.period);
+                }
+            }
+        }
+        if self.marks.is_active() {
+            self.marks.extend(self.detector.signal(), newest);
+            if !self.det_voiced && !self.psola.is_active() && self.wet == 0.0 {
+                self.marks.stop();
+            }
+        }
+        self.wet_target = if self.det_voiced && !self.active.bypass && self.marks.is_active() {
+            1.0
+        } else {
+            0.0
+        };
+        // Glides of transposition and formant shift.
+        let step = |cur: &mut f64, to: f64, full: f64| {
+            let d = (to - *cur).clamp(-full, full);
+            *cur += d;
+        };
+        let t_to = f64::from(self.active.transpose());
+        let b_to = f64::from(self.active.formant_semitones);
+        step(
+            &mut self.transpose,
+            t_to,
+            self.glide_step * 2.0 * f64::from(MAX_TRANSPOSE_SEMITONES),
+        );
+        step(
+            &mut self.beta_st,
+            b_to,
+            self.glide_step * 2.0 * f64::from(MAX_FORMANT_SEMITONES),
+        );
+        // Correction law on the output's time line.
+        let reference = f64::from(self.active.reference_hz);
+        let voiced = self.det_voiced && self.psola.is_active();
+        let note = if voiced {
+            self.marks
+                .nearest(m)
+                .map_or(f64::NAN, |mk| note_of_period(mk.period, fs, reference))
+        } else {
+            f64::NAN
+        };
+        let targets = if self.held.is_empty() {
+            Targets::PitchClasses(self.active.scale_mask())
+        } else {
+            match self.active.midi_target {
+                MidiTarget::PitchClasses => Targets::PitchClasses(self.held.pitch_classes()),
+                MidiTarget::Exact => Targets::Exact(self.held),
+            }
+        };
+        self.corrector.tick(voiced, note, &targets);
+        self.follow_note(offset, voiced, note);
+        let target = self.corrector.target();
+        let frame = PitchFrame {
+            voiced,
+            detected_hz: if voiced {
+                hz_of_note(note, reference) as f32
+            } else {
+                0.0
+            },
+            target_hz: target.map_or(0.0, |t| hz_of_note(f64::from(t), reference) as f32),
+            output_hz: if voiced {
+                hz_of_note(note + self.corrector.applied() + self.transpose, reference) as f32
+            } else {
+                0.0
+            },
+            target_note: target.map_or(-1, |t| t.clamp(-1, 127) as i16),
+            cents: match target {
+                Some(t) if voiced => (100.0 * (note - f64::from(t))) as f32,
+                _ => 0.0,
+            },
+            confidence: self.det_clarity,
+            level_db: self.det_level,
+        };
+        self.latest = frame;
+        if self.frames.len() < self.frame_capacity {
+            self.frames.push(frame);
+        }
+    }
+
+    fn push_event(&mut self, offset: usize, note: u8, kind: NoteEventKind) {
+        if self.events.len() < EVENT_CAPACITY {
+            self.events.push(NoteEvent { offset, note, kind });
+        }
+    }
+
+    /// Detected-note MIDI output: the nearest note (kept until the pitch is
+    /// three quarters of a semitone away) once it has lasted
+    /// [`NOTE_STABLE_MS`].
+    fn follow_note(&mut self, offset: usize, voiced: bool, note: f64) {
+        let candidate = if voiced && note.is_finite() {
+            match self.note_out.sounding {
+                Some(s) if (note - f64::from(s)).abs() < 0.75 => Some(s),
+                _ => Some(note.round().clamp(0.0, 127.0) as u8),
+            }
+        } else {
+            None
+        };
+        if candidate == self.note_out.candidate {
+            self.note_out.stable = self.note_out.stable.saturating_add(1);
+        } else {
+            self.note_out.candidate = candidate;
+            self.note_out.stable = 1;
+        }
+        if candidate != self.note_out.sounding && self.note_out.stable >= self.stable_ticks {
+            if let Some(s) = self.note_out.sounding {
+                self.push_event(offset, s, NoteEventKind::Off);
+            }
+            if let Some(c) = candidate {
+                let v = 1.0 + 126.0 * (self.det_level - VELOCITY_FLOOR_DB) / -VELOCITY_FLOOR_DB;
+                let velocity = v.round().clamp(1.0, 127.0) as u8;
+                self.push_event(offset, c, NoteEventKind::On { velocity });
+            }
+            self.note_out.sounding = candidate;
+        }
+    }
+}
