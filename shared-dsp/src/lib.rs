@@ -23,6 +23,7 @@ pub mod gain_computer;
 pub mod level_detector;
 pub mod limiter;
 pub mod loudness;
+pub mod lpc;
 pub mod oversampler;
 pub mod pitch_correct;
 pub mod pitch_detect;

@@ -56,13 +56,21 @@ const SEARCH_SHARE: f64 = 0.015;
 /// Correlation a cycle must reach with the previous one to place its mark
 /// by matching; otherwise the predicted position is kept.
 const MATCH_MIN: f32 = 0.5;
-/// Marks after the start in which a lattice that began on a cycle without
-/// a clear energy centre may still jump to one (the voice's first
-/// milliseconds, still inside the fade-in).
-const ALIGN_MARKS: u32 = 4;
-/// Minimum strength of a cycle's energy centre (|first harmonic of the
-/// energy| / energy) to start the lattice on it.
-const CENTROID_MIN: f64 = 0.15;
+/// Crossfade between consecutive grains, share of the period: each grain
+/// plays the first half of its input cycle untouched (flat top) and hands
+/// over to the next during the second half, the quietest stretch of the
+/// cycle, ending on the next grain's mark. (Full-length fades, the
+/// classic Hann windows, smooth the spectrum of each grain over a harmonic
+/// spacing; short fades cut too abruptly; half was best for the envelope
+/// test's vowels.)
+const CROSSFADE_SHARE: f64 = 0.5;
+/// Marks after the start in which the lattice may still move to the quiet
+/// point of a much louder cycle (the voice's first milliseconds, still
+/// inside the fade-in).
+const ALIGN_MARKS: u32 = 6;
+/// A cycle this many times more energetic than the one the lattice was
+/// aligned on is a voice onset.
+const ONSET_RATIO: f64 = 4.0;
 
 /// One pitch mark: a position on the input time line and the spacing to
 /// the next mark.
@@ -95,44 +103,36 @@ pub fn read_at(line: &DelayLine, newest: u64, pos: f64) -> f32 {
     line.read_cubic_split(whole as usize, (delay - whole) as f32)
 }
 
-/// First harmonic of `f(x)` over one period centred on `pos`:
-/// `Σ f(x_i)·e^(−j2π(i − pos)/period)` and `Σ f(x_i)` over `round(period)`
-/// samples. Returns (re, im, sum).
-fn first_harmonic(
-    line: &DelayLine,
-    newest: u64,
-    pos: f64,
-    period: f64,
-    f: impl Fn(f32) -> f64,
-) -> (f64, f64, f64) {
+/// Energy of the cycle around `pos` (one period, centred).
+fn cycle_energy(line: &DelayLine, newest: u64, pos: f64, period: f64) -> f64 {
     let len = period.round().max(2.0) as i64;
-    let start = (pos - 0.5 * (len - 1) as f64).round() as i64;
-    let step = core::f64::consts::TAU / period;
-    let theta0 = step * (start as f64 - pos);
-    let (mut c, mut s) = (theta0.cos(), -theta0.sin());
-    let (rc, rs) = (step.cos(), -step.sin());
-    let (mut re, mut im, mut sum) = (0.0, 0.0, 0.0);
-    for i in start..start + len {
-        let v = f(at(line, newest, i));
-        re += v * c;
-        im += v * s;
-        sum += v;
-        let nc = c * rc - s * rs;
-        s = c * rs + s * rc;
-        c = nc;
-    }
-    (re, im, sum)
+    let start = (pos - 0.5 * period).round() as i64;
+    (start..start + len)
+        .map(|i| f64::from(at(line, newest, i)).powi(2))
+        .sum()
 }
 
-/// Offset (samples) from `pos` to the energy centre of the cycle around it
-/// and the centre's strength (0..1).
-fn energy_centre(line: &DelayLine, newest: u64, pos: f64, period: f64) -> (f64, f64) {
-    let (re, im, sum) = first_harmonic(line, newest, pos, period, |v| f64::from(v) * f64::from(v));
-    if sum <= 1e-30 {
-        return (0.0, 0.0);
+/// The quietest point of the cycle around `pos`: the end `q` of the
+/// `share·period` stretch `[q − r, q]` with the least energy, for `q`
+/// within half a period of `pos`. In a voice the energy peaks just after
+/// each glottal closure and decays until the next, so this is the end of
+/// the decay, just before the next pulse: where a grain can hand over to
+/// the next with the least disturbance.
+fn quiet_point(line: &DelayLine, newest: u64, pos: f64, period: f64, share: f64) -> f64 {
+    let r = (share * period).round().max(1.0) as i64;
+    let first = (pos - 0.5 * period).round() as i64;
+    let last = first + period.round().max(1.0) as i64;
+    let e = |i: i64| f64::from(at(line, newest, i)).powi(2);
+    let mut sum: f64 = (first - r + 1..=first).map(e).sum();
+    let (mut best, mut best_q) = (sum, first);
+    for q in first + 1..last {
+        sum += e(q) - e(q - r);
+        if sum < best {
+            best = sum;
+            best_q = q;
+        }
     }
-    let strength = re.hypot(im) / sum;
-    (-im.atan2(re) * period / core::f64::consts::TAU, strength)
+    best_q as f64
 }
 
 /// The pitch-mark lattice; see the [module documentation](self).
@@ -146,9 +146,11 @@ pub struct PitchMarks {
     period: f64,
     /// Copy of the two cycles being compared.
     scratch: Vec<f32>,
-    /// Marks left in which the lattice may still jump to the first clear
-    /// energy centre (0 once aligned).
+    /// Marks left in which the lattice may still move to the quiet point
+    /// of a much louder cycle (a voice's onset).
     unaligned: u32,
+    /// Energy of the cycle the lattice was last aligned on.
+    align_energy: f64,
     /// Change of the spacing from one mark to the next, samples.
     trend: f64,
 }
@@ -173,6 +175,7 @@ impl PitchMarks {
             period: 0.0,
             scratch: Vec::new(),
             unaligned: 0,
+            align_energy: 0.0,
             trend: 0.0,
         }
     }
@@ -200,28 +203,20 @@ impl PitchMarks {
         self.trend = 0.0;
     }
 
-    /// Starts a lattice with period `period` samples (> 1) on the cycle
-    /// around `pos`, moved to that cycle's energy centre when it has one.
-    /// `pos + period/2` must not be after `newest`.
+    /// Starts a lattice with period `period` samples (> 1) on the quiet
+    /// point of the cycle around `pos`, or the one before it (the caller
+    /// needs a mark at or before `pos`). `pos + period/2` must not be after
+    /// `newest`.
     pub fn start(&mut self, line: &DelayLine, newest: u64, pos: f64, period: f64) {
         self.stop();
         let period = period.max(2.0);
         self.period = period;
-        let mut p = pos;
-        // Two passes: the second measures around the moved position.
-        self.unaligned = ALIGN_MARKS;
-        for _ in 0..2 {
-            let (off, strength) = energy_centre(line, newest, p, period);
-            if strength >= CENTROID_MIN {
-                p += off;
-                self.unaligned = 0;
-            }
-        }
-        // Never after the requested position: the caller needs a mark at or
-        // before it.
+        let mut p = quiet_point(line, newest, pos, period, CROSSFADE_SHARE);
         if p > pos {
             p -= period;
         }
+        self.unaligned = ALIGN_MARKS;
+        self.align_energy = cycle_energy(line, newest, p, period);
         self.push(Mark { pos: p, period });
     }
 
@@ -287,12 +282,13 @@ impl PitchMarks {
             }
             let mut p = self.track(line, newest, last.pos, guess, period);
             if self.unaligned > 0 {
-                // Until one cycle had a clear energy centre, move there.
+                // A voice that starts inside the lattice's first cycles:
+                // move to the quiet point of the first loud cycle once.
                 self.unaligned -= 1;
-                let (off, strength) = energy_centre(line, newest, p, period);
-                if strength >= CENTROID_MIN {
-                    p += off;
-                    self.unaligned = 0;
+                let energy = cycle_energy(line, newest, p, period);
+                if energy > ONSET_RATIO * self.align_energy {
+                    p = quiet_point(line, newest, p, period, CROSSFADE_SHARE);
+                    self.align_energy = energy;
                 }
             }
             let spacing = p - last.pos;
@@ -462,15 +458,19 @@ struct Grain {
     s: f64,
     /// Input (analysis) mark.
     a: f64,
-    /// Analysis period around `a`, samples.
+    /// Analysis period after `a`, samples.
     period: f64,
-    /// Fade-in length before `s`, output samples.
+    /// Read speed (formant ratio).
+    beta: f64,
+    /// Fade-in length ending at `s`, output samples.
     rise: f64,
-    /// Fade-out length after `s`, output samples.
-    fall: f64,
-    /// `1 / rise` and `1 / fall`.
+    /// Output samples after `s` at which the grain has faded out.
+    end: f64,
+    /// Fade-out length ending at `end`, output samples.
+    fade: f64,
+    /// `1 / rise` and `1 / fade`.
     inv_rise: f64,
-    inv_fall: f64,
+    inv_fade: f64,
 }
 
 /// Complementary cubic fade: 1 at `u = 0`, 0 at `u ≥ 1`, zero slope at both
@@ -494,8 +494,6 @@ pub struct Psola {
     active: bool,
     prev: Grain,
     next: Grain,
-    /// Grain read speed (formant ratio), > 0.
-    beta: f64,
 }
 
 /// What a grain's reads need to stay within the arrived input: the latency
@@ -511,10 +509,7 @@ pub struct Reach {
 impl Psola {
     /// An inactive synthesiser.
     pub fn new() -> Self {
-        Self {
-            beta: 1.0,
-            ..Self::default()
-        }
+        Self::default()
     }
 
     /// `true` while grains are being placed.
@@ -558,14 +553,17 @@ impl Psola {
         let Some(mark) = marks.at_or_before(m) else {
             return false;
         };
+        let r = CROSSFADE_SHARE * mark.period;
         self.prev = Grain {
             s: mark.pos,
             a: mark.pos,
             period: mark.period,
-            rise: mark.period,
-            fall: mark.period,
-            inv_rise: 1.0 / mark.period,
-            inv_fall: 1.0 / mark.period,
+            beta: 1.0,
+            rise: r,
+            end: mark.period,
+            fade: r,
+            inv_rise: 1.0 / r,
+            inv_fade: 1.0 / r,
         };
         // Not yet placed: `advance` places it before the first output.
         self.next = Grain {
@@ -589,37 +587,51 @@ impl Psola {
                 self.prev.period = m.period;
             }
         }
-        self.beta = reach.beta.clamp(0.5, 2.0);
-        let t = period_out.max(2.0);
-        let s = self.prev.s + t;
+        let beta = reach.beta.clamp(0.5, 2.0);
+        let span = period_out.max(2.0);
+        let s = self.prev.s + span;
         let mut mark = marks.nearest(s).unwrap_or(Mark {
             pos: s,
             period: self.prev.period,
         });
-        // The grain reads up to `a + h·β` at output time `s + h` (h its
-        // half-width, at most one analysis period), and needs two samples of
-        // lookahead for interpolation.
-        let spread = (self.beta - 1.0).abs() * mark.period;
+        // One input cycle lasts `period / beta` output samples at this
+        // grain's read speed; the grain plays at most that long.
+        let prev_len = self.prev.period / self.prev.beta;
+        let cycle = |m: &Mark| m.period / beta;
+        // The crossfade: a share of the shortest of the spacing and the two
+        // cycles, and short enough for the reads before `s` (`a − r·β ..
+        // a`) to have arrived even when the grain's mark is half a long
+        // period ahead.
+        let xfade = |m: &Mark| {
+            let room = reach.latency - 3.0 - 0.5 * m.period;
+            (CROSSFADE_SHARE * span.min(prev_len).min(cycle(m)))
+                .min(room.max(8.0))
+                .max(1.0)
+        };
+        // The grain reads up to `a + end·β` at output time `s + end` and
+        // from `a − r·β` at `s − r`, with two samples of lookahead for the
+        // interpolation.
         for _ in 0..4 {
-            if mark.pos - s <= reach.latency - 3.0 - spread {
+            let late = (cycle(&mark) * (beta - 1.0)).max(xfade(&mark));
+            if mark.pos - s <= reach.latency - 3.0 - late {
                 break;
             }
             mark = marks.nearest(mark.pos - mark.period).unwrap_or(mark);
         }
-        let width = |period: f64| period * (1.0 / self.beta).min(1.0);
-        let span = s - self.prev.s;
-        self.prev.fall = span.min(width(self.prev.period));
-        self.prev.inv_fall = 1.0 / self.prev.fall;
-        let rise = span.min(width(mark.period));
-        let fall = width(mark.period);
+        let r = xfade(&mark);
+        self.prev.end = span.min(prev_len);
+        self.prev.fade = r.min(self.prev.end);
+        self.prev.inv_fade = 1.0 / self.prev.fade;
         self.next = Grain {
             s,
             a: mark.pos,
             period: mark.period,
-            rise,
-            fall,
-            inv_rise: 1.0 / rise,
-            inv_fall: 1.0 / fall,
+            beta,
+            rise: r,
+            end: cycle(&mark),
+            fade: r,
+            inv_rise: 1.0 / r,
+            inv_fade: 1.0 / r,
         };
     }
 
@@ -628,16 +640,13 @@ impl Psola {
     /// weights `(pos_fading_out, w_out, pos_fading_in, w_in)`.
     #[inline]
     pub fn taps(&self, m: f64) -> (f64, f64, f64, f64) {
-        let d1 = m - self.prev.s;
-        let d2 = self.next.s - m;
-        let w1 = ramp(d1 * self.prev.inv_fall);
-        let w2 = ramp(d2 * self.next.inv_rise);
-        (
-            self.prev.a + d1 * self.beta,
-            w1,
-            self.next.a - d2 * self.beta,
-            w2,
-        )
+        let p = &self.prev;
+        let n = &self.next;
+        let d1 = m - p.s;
+        let d2 = n.s - m;
+        let w1 = ramp((d1 - (p.end - p.fade)) * p.inv_fade);
+        let w2 = ramp(d2 * n.inv_rise);
+        (p.a + d1 * p.beta, w1, n.a - d2 * n.beta, w2)
     }
 
     /// One output sample of `line` at output time `m`.

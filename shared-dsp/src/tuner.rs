@@ -37,6 +37,7 @@
 
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_line::DelayLine;
+use crate::lpc::{predict, LpcAnalyzer, TapLine, MAX_ORDER};
 use crate::pitch_correct::{note_of_period, CorrectionSettings, PitchCorrector, Targets};
 use crate::pitch_detect::{PitchDetector, VoiceType};
 use crate::psola::{read_at, PitchMarks, Psola, Reach};
@@ -60,6 +61,28 @@ pub const EVENT_CAPACITY: usize = 64;
 /// Detected-note output: a note (or silence) must last this long before its
 /// event is sent, ms.
 pub const NOTE_STABLE_MS: f32 = 15.0;
+/// Envelope model: one pole pair per this many Hz of sample rate (plus
+/// four), so the model covers the formants at any rate (24 at 48 kHz).
+const ORDER_PER_HZ: f64 = 2400.0;
+/// Pre-emphasis of the envelope analysis (see
+/// [`LpcAnalyzer::prepare_with_preemphasis`]).
+const PREEMPHASIS: f64 = 0.97;
+/// Envelope analysis frame, ms.
+const ENVELOPE_FRAME_MS: f32 = 20.0;
+/// Smallest resonance bandwidth of the envelope model, Hz (the lag
+/// window).
+const ENVELOPE_BANDWIDTH_HZ: f32 = 60.0;
+/// ... and at least this share of the detected fundamental: a model that
+/// resolves a high voice's individual harmonics puts resonances on them,
+/// which then move with the singer's vibrato; re-colouring the corrected
+/// (steady) output with resonances that sway around its harmonics bends
+/// their phase and so their pitch (by up to a few cents at ±40 cents of
+/// vibrato with no such floor).
+const ENVELOPE_BANDWIDTH_PER_F0: f32 = 0.5;
+/// Time constant of the envelope model's running average, ms: longer than
+/// a vibrato cycle, for the same reason; the model then follows vowel
+/// changes within about this time.
+const ENVELOPE_AVERAGE_MS: f32 = 100.0;
 /// Level that maps to velocity 1, dBFS (0 dBFS maps to 127).
 pub const VELOCITY_FLOOR_DB: f32 = -60.0;
 
@@ -263,11 +286,56 @@ struct NoteOut {
     orphan: Option<u8>,
 }
 
+/// Per-channel signal state.
+struct Channel {
+    /// The input.
+    line: DelayLine,
+    /// The input whitened by the envelope's inverse filter.
+    residual: DelayLine,
+    /// Inverse filter taps (input) and synthesis filter taps (output).
+    hx: TapLine<f64>,
+    hy: TapLine<f64>,
+}
+
+/// One envelope estimate: from which input sample on it applies, the
+/// inverse filter, and the synthesis filter with its gain (the same filter
+/// and gain 1 unless the formants are shifted).
+#[derive(Clone, Copy)]
+struct Envelope {
+    from: u64,
+    a: [f64; MAX_ORDER + 1],
+    synth: [f64; MAX_ORDER + 1],
+    gain: f64,
+}
+
+impl Envelope {
+    const FLAT: Self = {
+        let mut a = [0.0; MAX_ORDER + 1];
+        a[0] = 1.0;
+        Self {
+            from: 0,
+            a,
+            synth: a,
+            gain: 1.0,
+        }
+    };
+}
+
+/// Envelope estimates kept (the output runs at most two analyses behind).
+const ENVELOPES: usize = 8;
+
 /// The Tune kernel; see the [module documentation](self).
 pub struct Tuner {
     fs: f32,
     latency: usize,
-    lines: Vec<DelayLine>,
+    channels: Vec<Channel>,
+    lpc: LpcAnalyzer,
+    order: usize,
+    envelopes: [Envelope; ENVELOPES],
+    /// Index of the newest envelope (the inverse filter's).
+    env_new: usize,
+    /// Index of the envelope the output is using.
+    env_out: usize,
     detector: PitchDetector,
     marks: PitchMarks,
     psola: Psola,
@@ -321,7 +389,12 @@ impl Tuner {
         Self {
             fs: 48_000.0,
             latency: 480,
-            lines: Vec::new(),
+            channels: Vec::new(),
+            lpc: LpcAnalyzer::new(),
+            order: 1,
+            envelopes: [Envelope::FLAT; ENVELOPES],
+            env_new: 0,
+            env_out: 0,
             detector: PitchDetector::new(),
             marks: PitchMarks::new(),
             psola: Psola::new(),
@@ -367,13 +440,34 @@ impl Tuner {
         self.latency = (LATENCY_S * fs).round() as usize;
         let longest = (fs / 55.0).ceil() as usize;
         let history = self.latency + 8 * longest + 64;
-        self.lines = (0..channels.max(1))
+        self.channels = (0..channels.max(1))
             .map(|_| {
-                let mut l = DelayLine::new();
-                l.prepare(history);
-                l
+                let mut line = DelayLine::new();
+                line.prepare(history);
+                let mut residual = DelayLine::new();
+                residual.prepare(history);
+                Channel {
+                    line,
+                    residual,
+                    hx: TapLine::default(),
+                    hy: TapLine::default(),
+                }
             })
             .collect();
+        let order = ((fs / ORDER_PER_HZ).round() as usize + 4).min(MAX_ORDER - 1);
+        let frame = (f64::from(ENVELOPE_FRAME_MS) * 1e-3 * fs).round() as usize;
+        self.lpc.prepare_with_preemphasis(
+            self.fs,
+            frame,
+            order,
+            ENVELOPE_BANDWIDTH_HZ,
+            PREEMPHASIS,
+        );
+        self.order = self.lpc.filter_order();
+        self.lpc.set_averaging(
+            f64::from(ENVELOPE_AVERAGE_MS) * 1e-3,
+            self.detector.hop() as f64 / fs,
+        );
         self.detector.prepare(self.fs, history);
         self.marks.prepare(longest);
         self.hop_ticks = (self.detector.hop() / CONTROL_BLOCK).max(1) as u64;
@@ -394,9 +488,16 @@ impl Tuner {
     /// A note still sounding on the MIDI output gets its note-off at the
     /// start of the next block. Held input notes are kept. Realtime-safe.
     pub fn reset(&mut self) {
-        for l in &mut self.lines {
-            l.reset();
+        for c in &mut self.channels {
+            c.line.reset();
+            c.residual.reset();
+            c.hx.reset();
+            c.hy.reset();
         }
+        self.envelopes = [Envelope::FLAT; ENVELOPES];
+        self.env_new = 0;
+        self.env_out = 0;
+        self.lpc.reset();
         self.detector.reset();
         self.marks.stop();
         self.psola.stop();
@@ -516,7 +617,7 @@ impl Tuner {
         if let Some(note) = self.note_out.orphan.take() {
             self.push_event(0, note, NoteEventKind::Off);
         }
-        let nch = channels.len().min(self.lines.len());
+        let nch = channels.len().min(self.channels.len());
         if nch == 0 {
             return;
         }
@@ -541,19 +642,33 @@ impl Tuner {
         let nch = channels.len();
         let inv = 1.0 / nch as f32;
         let lat = self.latency;
+        let order = self.order;
         for i in start..start + n {
+            let a_in = &self.envelopes[self.env_new].a[..=order];
             let mut mono = 0.0;
-            for (ch, line) in channels.iter().zip(self.lines.iter_mut()) {
+            for (ch, c) in channels.iter().zip(self.channels.iter_mut()) {
                 let x = sanitize(ch[i]);
-                line.push(x);
+                c.line.push(x);
+                let e = f64::from(x) + predict(a_in, c.hx.taps());
+                c.hx.push(f64::from(x));
+                c.residual.push(e as f32);
                 mono += x;
             }
             self.detector.push(mono * inv);
             let newest = self.count;
             self.count += 1;
+            // The envelope in force at the output position.
+            let mi = newest.wrapping_sub(lat as u64);
+            while self.env_out != self.env_new {
+                let next = (self.env_out + 1) % ENVELOPES;
+                if newest < lat as u64 || self.envelopes[next].from > mi {
+                    break;
+                }
+                self.env_out = next;
+            }
             if self.wet == 0.0 && self.wet_target == 0.0 {
-                for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
-                    ch[i] = line.read(lat);
+                for (ch, c) in channels.iter_mut().zip(self.channels.iter()) {
+                    ch[i] = c.line.read(lat);
                 }
                 continue;
             }
@@ -562,27 +677,42 @@ impl Tuner {
                 if !self.psola.start(&self.marks, m) {
                     self.wet = 0.0;
                     self.wet_target = 0.0;
-                    for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
-                        ch[i] = line.read(lat);
+                    for (ch, c) in channels.iter_mut().zip(self.channels.iter()) {
+                        ch[i] = c.line.read(lat);
                     }
                     continue;
                 }
                 self.last_grain = m;
+                // The synthesis filter continues the dry signal: its taps
+                // are the input before the output position.
+                for c in self.channels.iter_mut() {
+                    for k in (1..=MAX_ORDER).rev() {
+                        c.hy.push(f64::from(c.line.read(lat + k)));
+                    }
+                }
             }
             while m >= self.psola.next_mark() {
                 self.next_grain(m);
             }
+            let env = &self.envelopes[self.env_out];
+            let (synth, gain) = (&env.synth[..=order], env.gain);
             let (p1, w1, p2, w2) = self.psola.taps(m);
             let g = self.wet;
-            for (ch, line) in channels.iter_mut().zip(self.lines.iter()) {
-                let mut wet = 0.0;
+            for (ch, c) in channels.iter_mut().zip(self.channels.iter_mut()) {
+                let mut e = 0.0;
                 if w1 > 0.0 {
-                    wet += w1 as f32 * read_at(line, newest, p1);
+                    e += w1 * f64::from(read_at(&c.residual, newest, p1));
                 }
                 if w2 > 0.0 {
-                    wet += w2 as f32 * read_at(line, newest, p2);
+                    e += w2 * f64::from(read_at(&c.residual, newest, p2));
                 }
-                let dry = line.read(lat);
+                let mut y = gain * e - predict(synth, c.hy.taps());
+                let dry = c.line.read(lat);
+                if !y.is_finite() || y.abs() > 1e7 {
+                    y = f64::from(dry);
+                }
+                c.hy.push(y);
+                let wet = y as f32;
                 ch[i] = if g >= 1.0 { wet } else { dry + g * (wet - dry) };
             }
             if self.wet < self.wet_target {
@@ -596,6 +726,39 @@ impl Tuner {
         }
     }
 
+    /// Fits the envelope to the latest frame of the mono input; it whitens
+    /// the input from the next sample on and re-colours the output once the
+    /// output reaches that sample.
+    fn analyse_envelope(&mut self) {
+        let frame = self.lpc.frame_len();
+        let signal = self.detector.signal();
+        for (j, v) in self.lpc.frame_mut().iter_mut().enumerate() {
+            *v = signal.read(frame - 1 - j);
+        }
+        let next = (self.env_new + 1) % ENVELOPES;
+        if next == self.env_out {
+            // The output would lose its envelope: skip this update.
+            return;
+        }
+        let mut env = Envelope::FLAT;
+        env.from = self.count;
+        let f0 = self.detector.estimate().hz(self.fs) as f32;
+        self.lpc
+            .set_bandwidth(ENVELOPE_BANDWIDTH_HZ.max(ENVELOPE_BANDWIDTH_PER_F0 * f0));
+        self.lpc.analyse(&mut env.a);
+        let beta_st = self.beta_st;
+        if beta_st != 0.0 {
+            let err = self
+                .lpc
+                .warp(&env.a, (beta_st / 12.0).exp2(), &mut env.synth);
+            env.gain = err.max(0.0).sqrt();
+        } else {
+            env.synth = env.a;
+        }
+        self.envelopes[next] = env;
+        self.env_new = next;
+    }
+
     /// Places the next grain: the correction for the current grain's
     /// measured period, plus the transposition.
     fn next_grain(&mut self, m: f64) {
@@ -607,13 +770,15 @@ impl Tuner {
         self.last_grain = m;
         let shift = self.corrector.grain_shift(note, dt) + self.transpose;
         let ratio = (shift / 12.0).exp2().clamp(0.25, 4.0);
-        let beta = (self.beta_st / 12.0).exp2();
+        // Grains of the whitened residual are read at their own speed: the
+        // formants live in the envelope filter, which the formant shift
+        // warps instead.
         self.psola.advance(
             &self.marks,
             period / ratio,
             Reach {
                 latency: self.latency as f64,
-                beta,
+                beta: 1.0,
             },
         );
     }
@@ -625,6 +790,7 @@ impl Tuner {
         let m = newest as f64 - self.latency as f64;
         let fs = f64::from(self.fs);
         if self.ticks.is_multiple_of(self.hop_ticks) {
+            self.analyse_envelope();
             let est = self.detector.analyse();
             self.det_voiced = est.voiced;
             self.det_clarity = est.clarity;
