@@ -85,55 +85,86 @@ pub fn power_at(a: &[f64], omega: f64) -> f64 {
     re * re + im * im
 }
 
+/// FFT length of the formant warp (47 Hz bins at 48 kHz).
+const WARP_FFT: usize = 1024;
+
 /// Estimates the envelope of frames and holds the predictor; allocation in
 /// [`prepare`](Self::prepare) only.
-#[derive(Clone, Debug, Default)]
+///
+/// Frames are Hann-windowed and their autocorrelations averaged over time
+/// ([`set_averaging`](Self::set_averaging)). (A cheaper running
+/// autocorrelation with a one-sided exponential window was tried: its hard
+/// edge at the newest sample spreads energy into the spectrum's empty
+/// regions, below the fundamental in particular, and the model then gave
+/// those regions as much gain as the formants; the re-coloured output of
+/// a shifted residual grew by 30 dB there.)
 pub struct LpcAnalyzer {
-    /// Running average of the frames' autocorrelations and its
-    /// per-frame coefficient (0 = none).
-    r_avg: Vec<f64>,
-    avg_coef: f64,
-    primed: bool,
     fs: f64,
-    bandwidth: f32,
     order: usize,
     /// Pre-emphasis coefficient μ (0 = none).
     mu: f64,
-    window: Vec<f32>,
-    frame: Vec<f32>,
+    bandwidth: f32,
+    window: Vec<f64>,
+    frame: Vec<f64>,
     lag: Vec<f64>,
-    r: Vec<f64>,
-    /// Warp grid: sampled envelope and its cosine table.
-    grid: Vec<f64>,
-    cos: Vec<f64>,
+    r: [f64; MAX_ORDER + 1],
+    /// Running average of the frames' autocorrelations and its per-frame
+    /// coefficient (0 = none).
+    r_avg: [f64; MAX_ORDER + 1],
+    avg_coef: f64,
+    primed: bool,
+    fft: Option<std::sync::Arc<dyn realfft::RealToComplex<f64>>>,
+    ifft: Option<std::sync::Arc<dyn realfft::ComplexToReal<f64>>>,
+    spec_in: Vec<f64>,
+    spec: Vec<Complex<f64>>,
+    warped: Vec<Complex<f64>>,
+    acf: Vec<f64>,
+    scratch: Vec<Complex<f64>>,
 }
 
-/// Points of the envelope grid used to warp the formants.
-const WARP_POINTS: usize = 256;
+impl Default for LpcAnalyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl LpcAnalyzer {
-    /// An analyzer with no buffers yet.
+    /// An analyzer with no buffers yet; call [`prepare`](Self::prepare).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            fs: 48_000.0,
+            order: 1,
+            mu: 0.0,
+            bandwidth: f32::NAN,
+            window: Vec::new(),
+            frame: Vec::new(),
+            lag: Vec::new(),
+            r: [0.0; MAX_ORDER + 1],
+            r_avg: [0.0; MAX_ORDER + 1],
+            avg_coef: 0.0,
+            primed: false,
+            fft: None,
+            ifft: None,
+            spec_in: Vec::new(),
+            spec: Vec::new(),
+            warped: Vec::new(),
+            acf: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
 
-    /// Prepares frames of `frame_len` samples (Hann window) and a model of
-    /// `order` (≤ [`MAX_ORDER`]) poles whose resonances are at least
-    /// `bandwidth_hz` wide at `sample_rate` Hz.
-    pub fn prepare(&mut self, sample_rate: f32, frame_len: usize, order: usize, bandwidth_hz: f32) {
-        self.prepare_with_preemphasis(sample_rate, frame_len, order, bandwidth_hz, 0.0);
-    }
-
-    /// Like [`prepare`](Self::prepare), with a first-order pre-emphasis
-    /// `1 − μ·z⁻¹` (`mu` in 0..1) applied before the fit and folded into
-    /// the predictor afterwards, so [`analyse`](Self::analyse) returns
-    /// `A(z)·(1 − μz⁻¹)` of order `order + 1` ([`filter_order`]). A voice's
-    /// spectrum falls by about 12 dB per octave; without the pre-emphasis
-    /// the model spends its accuracy on that tilt and the floor above the
-    /// formants rather than on the formants.
-    ///
-    /// [`filter_order`]: Self::filter_order
-    pub fn prepare_with_preemphasis(
+    /// Prepares Hann-windowed frames of `frame_len` samples and a model of
+    /// `order` poles (1..=[`MAX_ORDER`] − 1) whose resonances are at least
+    /// `bandwidth_hz` wide, at `sample_rate` Hz, fitted to the frames
+    /// pre-emphasised by `1 − μ·z⁻¹` (`mu` in 0..1). The pre-emphasis is
+    /// folded into the predictor, so [`analyse`](Self::analyse) returns
+    /// `A(z)·(1 − μz⁻¹)`, of order `order + 1` when μ > 0
+    /// ([`filter_order`](Self::filter_order)). A voice's spectrum falls by
+    /// about 12 dB per octave; without the pre-emphasis the model spends
+    /// its accuracy on that tilt and the floor above the formants rather
+    /// than on the formants. Allocates (frame, window, the warp's FFT);
+    /// then resets.
+    pub fn prepare(
         &mut self,
         sample_rate: f32,
         frame_len: usize,
@@ -141,54 +172,36 @@ impl LpcAnalyzer {
         bandwidth_hz: f32,
         mu: f64,
     ) {
+        self.fs = f64::from(sample_rate).max(1.0);
         self.mu = if mu.is_finite() {
             mu.clamp(0.0, 0.999)
         } else {
             0.0
         };
-        let max = if self.mu > 0.0 {
-            MAX_ORDER - 1
-        } else {
-            MAX_ORDER
-        };
-        self.order = order.clamp(1, max);
+        self.order = order.clamp(1, MAX_ORDER - 1);
         let n = frame_len.max(self.order + 2);
         self.window = (0..n)
             .map(|i| {
-                let x = core::f32::consts::TAU * (i as f32 + 0.5) / n as f32;
+                let x = core::f64::consts::TAU * (i as f64 + 0.5) / n as f64;
                 0.5 - 0.5 * x.cos()
             })
             .collect();
         self.frame = vec![0.0; n];
-        self.fs = f64::from(sample_rate);
         self.lag = vec![1.0; self.order + 1];
         self.bandwidth = f32::NAN;
         self.set_bandwidth(bandwidth_hz);
-        self.r = vec![0.0; self.order + 1];
-        self.r_avg = vec![0.0; self.order + 1];
-        self.grid = vec![0.0; WARP_POINTS + 1];
-        self.cos = (0..=WARP_POINTS * 2)
-            .map(|i| (core::f64::consts::PI * i as f64 / WARP_POINTS as f64).cos())
-            .collect();
-    }
-
-    /// Sets the smallest resonance bandwidth, Hz (≥ 0): the Gaussian lag
-    /// window, i.e. a Gaussian of this width convolved with the power
-    /// spectrum. Realtime-safe; recomputes only on change.
-    pub fn set_bandwidth(&mut self, bandwidth_hz: f32) {
-        let bw = if bandwidth_hz.is_finite() {
-            bandwidth_hz.max(0.0)
-        } else {
-            0.0
-        };
-        if bw == self.bandwidth {
-            return;
-        }
-        self.bandwidth = bw;
-        let s = core::f64::consts::TAU * f64::from(bw) / self.fs.max(1.0);
-        for (k, l) in self.lag.iter_mut().enumerate() {
-            *l = (-0.5 * (s * k as f64).powi(2)).exp();
-        }
+        let mut planner = realfft::RealFftPlanner::<f64>::new();
+        let fft = planner.plan_fft_forward(WARP_FFT);
+        let ifft = planner.plan_fft_inverse(WARP_FFT);
+        self.scratch =
+            vec![Complex::new(0.0, 0.0); fft.get_scratch_len().max(ifft.get_scratch_len())];
+        self.spec_in = vec![0.0; WARP_FFT];
+        self.acf = vec![0.0; WARP_FFT];
+        self.spec = fft.make_output_vec();
+        self.warped = fft.make_output_vec();
+        self.fft = Some(fft);
+        self.ifft = Some(ifft);
+        self.reset();
     }
 
     /// Averages the autocorrelation over frames: each analysis fits the
@@ -205,8 +218,27 @@ impl LpcAnalyzer {
 
     /// Forgets the running average. Realtime-safe.
     pub fn reset(&mut self) {
-        self.r_avg.fill(0.0);
+        self.r_avg = [0.0; MAX_ORDER + 1];
         self.primed = false;
+    }
+
+    /// Sets the smallest resonance bandwidth, Hz (≥ 0): the Gaussian lag
+    /// window, i.e. a Gaussian of this width convolved with the power
+    /// spectrum. Realtime-safe; recomputes only on change.
+    pub fn set_bandwidth(&mut self, bandwidth_hz: f32) {
+        let bw = if bandwidth_hz.is_finite() {
+            bandwidth_hz.max(0.0)
+        } else {
+            0.0
+        };
+        if bw == self.bandwidth {
+            return;
+        }
+        self.bandwidth = bw;
+        let s = core::f64::consts::TAU * f64::from(bw) / self.fs;
+        for (k, l) in self.lag.iter_mut().enumerate() {
+            *l = (-0.5 * (s * k as f64).powi(2)).exp();
+        }
     }
 
     /// Model order (poles fitted to the envelope).
@@ -231,15 +263,18 @@ impl LpcAnalyzer {
 
     /// The frame buffer to fill (oldest sample first) before
     /// [`analyse`](Self::analyse).
-    pub fn frame_mut(&mut self) -> &mut [f32] {
+    pub fn frame_mut(&mut self) -> &mut [f64] {
         &mut self.frame
     }
 
     /// Fits the predictor to the frame in [`frame_mut`](Self::frame_mut)
-    /// into `a[0..=filter_order]`. Returns `false` (and a flat
-    /// `a = [1, 0, …]`) for a silent or non-finite frame.
-    pub fn analyse(&mut self, a: &mut [f64]) -> bool {
-        let mu = self.mu as f32;
+    /// (averaged with the earlier ones, see
+    /// [`set_averaging`](Self::set_averaging)) into `a[0..=filter_order]`.
+    /// Returns the prediction error power, or `None` (and a flat
+    /// `a = [1, 0, …]`, with the pre-emphasis) for a silent or non-finite
+    /// frame.
+    pub fn analyse(&mut self, a: &mut [f64]) -> Option<f64> {
+        let mu = self.mu;
         if mu > 0.0 {
             for i in (1..self.frame.len()).rev() {
                 self.frame[i] -= mu * self.frame[i - 1];
@@ -250,89 +285,110 @@ impl LpcAnalyzer {
         }
         let x = &self.frame;
         let n = x.len();
-        for k in 0..=self.order {
+        let p = self.order;
+        for k in 0..=p {
             self.r[k] = dot64(&x[..n - k], &x[k..]);
         }
-        if self.avg_coef > 0.0 {
+        if self.avg_coef > 0.0 && self.r[0].is_finite() {
             // The first frame starts the average (no ramp up from zero).
             let c = if self.primed { self.avg_coef } else { 0.0 };
-            for (avg, r) in self.r_avg.iter_mut().zip(self.r.iter_mut()) {
+            for (avg, r) in self.r_avg[..=p].iter_mut().zip(self.r[..=p].iter_mut()) {
                 *avg = c * *avg + (1.0 - c) * *r;
                 *r = *avg;
             }
             self.primed = self.r[0] > 0.0;
         }
         self.r[0] *= 1.0 + NOISE_FLOOR;
-        for (r, l) in self.r.iter_mut().zip(&self.lag) {
+        for (r, l) in self.r[..=p].iter_mut().zip(&self.lag) {
             *r *= *l;
         }
-        let ok = levinson(&self.r, &mut a[..=self.order]).is_some();
-        if !ok {
-            a.fill(0.0);
+        let err = levinson(&self.r[..=p], &mut a[..=p]);
+        if err.is_none() {
+            a[..=p].fill(0.0);
             a[0] = 1.0;
         }
         if self.mu > 0.0 {
             // Fold in the pre-emphasis: A(z)·(1 − μz⁻¹).
-            let p = self.order + 1;
-            a[p] = 0.0;
-            for k in (1..=p).rev() {
+            a[p + 1] = 0.0;
+            for k in (1..=p + 1).rev() {
                 a[k] -= self.mu * a[k - 1];
             }
         }
-        ok
+        err
     }
 
     /// The predictor whose envelope is `a`'s moved up in frequency by the
-    /// ratio `beta` (0.5..=2): `|1/A'(ω)|² = |1/A(ω/β)|²` (above `π·β` for
+    /// ratio `beta` (0.5..=2): `|1/A'(ω)|² ≈ |1/A(ω/β)|²` (above `π·β` for
     /// β < 1 the envelope's value at π continues). The envelope is sampled
-    /// on a grid, warped, turned into an autocorrelation by a cosine
-    /// transform and fitted again. Writes `out[0..=order]` and returns the
-    /// prediction error power of the fit: `√err / A'(z)` has the warped
-    /// envelope's level (1 when the fit fails and `a` is copied).
+    /// by an FFT of `a`, its log interpolated at the warped frequencies,
+    /// turned into an autocorrelation by an inverse FFT and fitted again.
+    /// Writes `out[0..=filter_order]` and returns the prediction error
+    /// power of the fit: `√err / A'(z)` has the warped envelope's level (1
+    /// when the fit fails and `a` is copied).
     pub fn warp(&mut self, a: &[f64], beta: f64, out: &mut [f64]) -> f64 {
-        let order = self.order;
+        let order = self.filter_order();
+        let fallback = |out: &mut [f64]| {
+            out[..=order].copy_from_slice(&a[..=order]);
+            1.0
+        };
+        let (Some(fft), Some(ifft)) = (&self.fft, &self.ifft) else {
+            return fallback(out);
+        };
         let beta = beta.clamp(0.5, 2.0);
-        let m = WARP_POINTS;
-        for (i, g) in self.grid.iter_mut().enumerate() {
-            let omega =
-                (core::f64::consts::PI * i as f64 / m as f64 / beta).min(core::f64::consts::PI);
-            let p = power_at(&a[..=order], omega);
-            *g = if p > 1e-30 { 1.0 / p } else { 1e30 };
+        self.spec_in.fill(0.0);
+        self.spec_in[..=order].copy_from_slice(&a[..=order]);
+        if fft
+            .process_with_scratch(&mut self.spec_in, &mut self.spec, &mut self.scratch)
+            .is_err()
+        {
+            return fallback(out);
         }
-        // r(k) = (1/π)∫₀^π P(ω) cos(kω) dω by the trapezoid rule.
-        for k in 0..=order {
-            let mut acc = 0.5 * (self.grid[0] + self.grid[m] * self.cos[(k * m) % (2 * m)]);
-            for i in 1..m {
-                acc += self.grid[i] * self.cos[(k * i) % (2 * m)];
-            }
-            self.r[k] = acc / m as f64;
+        // Log of the envelope 1/|A|² per bin, read at the warped bins.
+        let bins = self.spec.len();
+        for c in self.spec.iter_mut() {
+            *c = Complex::new(-(c.norm_sqr().max(1e-30)).ln(), 0.0);
         }
-        self.r[0] *= 1.0 + 1e-9;
-        match levinson(&self.r, &mut out[..=order]) {
-            Some(err) => err,
-            None => {
-                out[..=order].copy_from_slice(&a[..=order]);
-                1.0
-            }
+        for (i, w) in self.warped.iter_mut().enumerate() {
+            let pos = (i as f64 / beta).min((bins - 1) as f64);
+            let j = pos as usize;
+            let f = pos - j as f64;
+            let v = if j + 1 < bins {
+                self.spec[j].re * (1.0 - f) + self.spec[j + 1].re * f
+            } else {
+                self.spec[bins - 1].re
+            };
+            *w = Complex::new(v.exp(), 0.0);
+        }
+        if ifft
+            .process_with_scratch(&mut self.warped, &mut self.acf, &mut self.scratch)
+            .is_err()
+        {
+            return fallback(out);
+        }
+        let mut r = [0.0f64; MAX_ORDER + 1];
+        r[..=order].copy_from_slice(&self.acf[..=order]);
+        r[0] *= 1.0 + 1e-9;
+        match levinson(&r[..=order], &mut out[..=order]) {
+            Some(err) => err / WARP_FFT as f64,
+            None => fallback(out),
         }
     }
 }
 
-/// Dot product accumulated in f64 (four partial sums): the normal
-/// equations of a high-order model are too ill-conditioned for f32 sums.
+/// Dot product with four partial sums (vectorises).
 #[inline]
-fn dot64(a: &[f32], b: &[f32]) -> f64 {
+fn dot64(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f64; 4];
-    let chunks = n / 4;
-    for c in 0..chunks {
+    for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
         for k in 0..4 {
-            acc[k] += f64::from(a[4 * c + k]) * f64::from(b[4 * c + k]);
+            acc[k] += x[k] * y[k];
         }
     }
     let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-    for k in chunks * 4..n {
-        s += f64::from(a[k]) * f64::from(b[k]);
+    for k in n / 4 * 4..n {
+        s += a[k] * b[k];
     }
     s
 }
@@ -425,10 +481,12 @@ mod tests {
             })
             .collect();
         let mut lpc = LpcAnalyzer::new();
-        lpc.prepare(48_000.0, 4096, 2, 0.0);
-        lpc.frame_mut().copy_from_slice(&x[10_000..14_096]);
+        lpc.prepare(48_000.0, 4096, 2, 0.0, 0.0);
+        for (f, v) in lpc.frame_mut().iter_mut().zip(&x[10_000..14_096]) {
+            *f = f64::from(*v);
+        }
         let mut a = [0.0; 3];
-        assert!(lpc.analyse(&mut a));
+        assert!(lpc.analyse(&mut a).is_some());
         assert!(
             (a[1] + 1.6).abs() < 0.02 && (a[2] - 0.8).abs() < 0.02,
             "{a:?}"
@@ -462,7 +520,7 @@ mod tests {
         let w0 = core::f64::consts::TAU * 1000.0 / fs;
         let a = [1.0, -2.0 * r * w0.cos(), r * r];
         let mut lpc = LpcAnalyzer::new();
-        lpc.prepare(48_000.0, 64, 2, 0.0);
+        lpc.prepare(48_000.0, 64, 2, 0.0, 0.0);
         let mut out = [0.0; 3];
         let beta = (2.0f64 / 12.0).exp2();
         let _ = lpc.warp(&a, beta, &mut out);
@@ -477,5 +535,13 @@ mod tests {
             .unwrap();
         assert!((peak / (1000.0 * beta) - 1.0).abs() < 0.01, "{peak}");
         assert!(levinson(&[0.0, 0.0], &mut [0.0, 0.0]).is_none());
+        // Pre-emphasis is folded into the predictor; a silent frame fits
+        // nothing.
+        let mut lpc = LpcAnalyzer::new();
+        lpc.prepare(48_000.0, 64, 2, 0.0, 0.5);
+        assert_eq!(lpc.filter_order(), 3);
+        let mut b = [0.0; 4];
+        assert!(lpc.analyse(&mut b).is_none());
+        assert_eq!(b, [1.0, -0.5, 0.0, 0.0]);
     }
 }

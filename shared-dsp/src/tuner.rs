@@ -68,7 +68,7 @@ const ORDER_PER_HZ: f64 = 2400.0;
 /// [`LpcAnalyzer::prepare_with_preemphasis`]).
 const PREEMPHASIS: f64 = 0.97;
 /// Envelope analysis frame, ms.
-const ENVELOPE_FRAME_MS: f32 = 20.0;
+const ENVELOPE_FRAME_MS: f32 = 10.0;
 /// Smallest resonance bandwidth of the envelope model, Hz (the lag
 /// window).
 const ENVELOPE_BANDWIDTH_HZ: f32 = 60.0;
@@ -456,13 +456,8 @@ impl Tuner {
             .collect();
         let order = ((fs / ORDER_PER_HZ).round() as usize + 4).min(MAX_ORDER - 1);
         let frame = (f64::from(ENVELOPE_FRAME_MS) * 1e-3 * fs).round() as usize;
-        self.lpc.prepare_with_preemphasis(
-            self.fs,
-            frame,
-            order,
-            ENVELOPE_BANDWIDTH_HZ,
-            PREEMPHASIS,
-        );
+        self.lpc
+            .prepare(self.fs, frame, order, ENVELOPE_BANDWIDTH_HZ, PREEMPHASIS);
         self.order = self.lpc.filter_order();
         self.lpc.set_averaging(
             f64::from(ENVELOPE_AVERAGE_MS) * 1e-3,
@@ -733,7 +728,7 @@ impl Tuner {
         let frame = self.lpc.frame_len();
         let signal = self.detector.signal();
         for (j, v) in self.lpc.frame_mut().iter_mut().enumerate() {
-            *v = signal.read(frame - 1 - j);
+            *v = f64::from(signal.read(frame - 1 - j));
         }
         let next = (self.env_new + 1) % ENVELOPES;
         if next == self.env_out {
@@ -745,7 +740,7 @@ impl Tuner {
         let f0 = self.detector.estimate().hz(self.fs) as f32;
         self.lpc
             .set_bandwidth(ENVELOPE_BANDWIDTH_HZ.max(ENVELOPE_BANDWIDTH_PER_F0 * f0));
-        self.lpc.analyse(&mut env.a);
+        let _ = self.lpc.analyse(&mut env.a);
         let beta_st = self.beta_st;
         if beta_st != 0.0 {
             let err = self
