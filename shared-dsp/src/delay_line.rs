@@ -98,6 +98,27 @@ impl DelayLine {
         self.tap(delay.min(self.max_delay))
     }
 
+    /// Copies `out.len()` consecutive samples, oldest first, the newest of
+    /// them `delay` pushes ago: `out[j]` = the sample `delay + len − 1 − j`
+    /// pushes ago. Delays are clamped to [0, max_delay] per sample, as in
+    /// [`read`](Self::read). At most two contiguous copies.
+    pub fn read_block(&self, delay: usize, out: &mut [f32]) {
+        let len = out.len();
+        if len == 0 {
+            return;
+        }
+        if delay + len - 1 > self.max_delay {
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = self.read(delay + len - 1 - j);
+            }
+            return;
+        }
+        let start = self.write.wrapping_sub(delay + len - 1) & self.mask;
+        let first = (self.buf.len() - start).min(len);
+        out[..first].copy_from_slice(&self.buf[start..start + first]);
+        out[first..].copy_from_slice(&self.buf[..len - first]);
+    }
+
     /// Linearly interpolated read at a fractional `delay` in samples, clamped
     /// to [0, max_delay] (NaN reads delay 0). The delay's f32 resolution is
     /// about 6e-8 of its value.
@@ -132,7 +153,7 @@ impl DelayLine {
     /// [0, max_delay], `frac` in [0, 1)). Callers that track a delay in f64
     /// keep its full resolution this way: an f32 delay of 4 s at 192 kHz
     /// only resolves 1/16 sample.
-    #[inline]
+    #[inline(always)]
     pub fn read_cubic_split(&self, whole: usize, frac: f32) -> f32 {
         let i = whole.min(self.max_delay);
         let t = if i == self.max_delay { 0.0 } else { frac };
@@ -156,6 +177,22 @@ impl Default for DelayLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_reads_match_single_reads() {
+        let mut line = DelayLine::new();
+        line.prepare(100);
+        for i in 0..1000 {
+            line.push(i as f32);
+            for (delay, len) in [(0, 1), (0, 17), (5, 40), (60, 41), (90, 20), (0, 128)] {
+                let mut block = vec![0.0; len];
+                line.read_block(delay, &mut block);
+                for (j, v) in block.iter().enumerate() {
+                    assert_eq!(*v, line.read(delay + len - 1 - j), "{i} {delay} {len} {j}");
+                }
+            }
+        }
+    }
     use crate::util::test_support::Noise;
     use core::f64::consts::PI;
 
