@@ -375,9 +375,28 @@ impl LpcAnalyzer {
     }
 }
 
-/// Dot product with four partial sums (vectorises).
+/// Dot product with four partial sums (vectorises); with AVX2 where the
+/// CPU has it (same operations in the same order, so the same result).
 #[inline]
 fn dot64(a: &[f64], b: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { dot64_avx2(a, b) };
+    }
+    dot64_scalar(a, b)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot64_avx2(a: &[f64], b: &[f64]) -> f64 {
+    dot64_scalar(a, b)
+}
+
+#[inline(always)]
+fn dot64_scalar(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f64; 4];
@@ -421,7 +440,11 @@ impl<T: Copy + Default> TapLine<T> {
     pub fn push(&mut self, v: T) {
         self.buf[self.pos] = v;
         self.buf[self.pos + MAX_ORDER] = v;
-        self.pos = (self.pos + 1) % MAX_ORDER;
+        self.pos = if self.pos + 1 == MAX_ORDER {
+            0
+        } else {
+            self.pos + 1
+        };
     }
 
     /// The last [`MAX_ORDER`] samples, oldest first.
@@ -452,6 +475,87 @@ pub fn predict(a: &[f64], taps: &[f64]) -> f64 {
         k += 1;
     }
     s
+}
+
+/// The coefficients `a[1..=MAX_ORDER]` of a predictor (zeros past its
+/// order) in the order of a [`TapLine`]'s taps: `rev[j] = a[MAX_ORDER − j]`,
+/// so a prediction is one straight dot product ([`predict_rev`]).
+pub fn reversed(a: &[f64]) -> [f64; MAX_ORDER] {
+    let mut rev = [0.0; MAX_ORDER];
+    for (j, r) in rev.iter_mut().enumerate() {
+        *r = a.get(MAX_ORDER - j).copied().unwrap_or(0.0);
+    }
+    rev
+}
+
+/// [`predict`] with coefficients prepared by [`reversed`]: a fixed-length
+/// dot product of the last `MAX_ORDER − SKIP` terms (`SKIP` = 0 or 8; 8
+/// when the order is at most 32, whose coefficients past 32 are zero).
+/// Eight running sums, combined pairwise at the end; with AVX2 (where the
+/// CPU has it) the same operations in the same order, four lanes at a
+/// time, so the result is the same bit for bit. The zero coefficients past
+/// the model's order cost less than a variable-length loop would.
+#[inline(always)]
+pub fn predict_rev<const SKIP: usize>(rev: &[f64; MAX_ORDER], taps: &[f64]) -> f64 {
+    let taps = &taps[..MAX_ORDER];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above) and both
+        // slices hold MAX_ORDER values.
+        return unsafe { predict_rev_avx2::<SKIP>(rev, taps) };
+    }
+    predict_rev_scalar::<SKIP>(rev, taps)
+}
+
+/// The portable body of [`predict_rev`].
+#[inline(always)]
+fn predict_rev_scalar<const SKIP: usize>(rev: &[f64; MAX_ORDER], taps: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    for (c, h) in rev[SKIP..]
+        .chunks_exact(8)
+        .zip(taps[SKIP..].chunks_exact(8))
+    {
+        for l in 0..8 {
+            acc[l] += c[l] * h[l];
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// [`predict_rev_scalar`] with AVX2 registers: lanes 0–3 and 4–7 of the
+/// eight sums in two registers.
+///
+/// # Safety
+/// The CPU must support AVX2; `taps` must hold at least [`MAX_ORDER`]
+/// values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn predict_rev_avx2<const SKIP: usize>(rev: &[f64; MAX_ORDER], taps: &[f64]) -> f64 {
+    use std::arch::x86_64::*;
+    let (c, h) = (rev.as_ptr(), taps.as_ptr());
+    let mut lo = _mm256_setzero_pd();
+    let mut hi = _mm256_setzero_pd();
+    let mut j = SKIP;
+    while j + 8 <= MAX_ORDER {
+        // SAFETY: j + 8 ≤ MAX_ORDER for both pointers.
+        unsafe {
+            lo = _mm256_add_pd(
+                lo,
+                _mm256_mul_pd(_mm256_loadu_pd(c.add(j)), _mm256_loadu_pd(h.add(j))),
+            );
+            hi = _mm256_add_pd(
+                hi,
+                _mm256_mul_pd(_mm256_loadu_pd(c.add(j + 4)), _mm256_loadu_pd(h.add(j + 4))),
+            );
+        }
+        j += 8;
+    }
+    // (acc0 + acc4), (acc1 + acc5), (acc2 + acc6), (acc3 + acc7).
+    let pair = _mm256_add_pd(lo, hi);
+    let mut v = [0.0f64; 4];
+    // SAFETY: `v` holds four f64.
+    unsafe { _mm256_storeu_pd(v.as_mut_ptr(), pair) };
+    (v[0] + v[1]) + (v[2] + v[3])
 }
 
 /// Complex value of `A(e^{jω})` (for tests and drawing).
@@ -510,6 +614,49 @@ mod tests {
             worst = worst.max((y - f64::from(v)).abs());
         }
         assert!(worst < 1e-12, "{worst}");
+    }
+
+    #[test]
+    fn dot64_matches_its_portable_build() {
+        let mut noise = crate::util::test_support::Noise::new(12);
+        for n in [0usize, 1, 3, 4, 5, 480, 481] {
+            let a: Vec<f64> = (0..n).map(|_| f64::from(noise.sample())).collect();
+            let b: Vec<f64> = (0..n).map(|_| f64::from(noise.sample())).collect();
+            assert_eq!(
+                dot64(&a, &b).to_bits(),
+                dot64_scalar(&a, &b).to_bits(),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn reversed_prediction_matches() {
+        let mut noise = crate::util::test_support::Noise::new(5);
+        let mut h = TapLine::<f64>::default();
+        for _ in 0..100 {
+            h.push(f64::from(noise.sample()));
+        }
+        let mut a = [0.0; MAX_ORDER + 1];
+        for (k, c) in a.iter_mut().enumerate().take(26) {
+            *c = 0.1 * (k as f64).sin();
+        }
+        let rev = reversed(&a);
+        let x = predict(&a[..26], h.taps());
+        let y = predict_rev::<0>(&rev, h.taps());
+        let z = predict_rev::<8>(&rev, h.taps());
+        assert!(
+            (x - y).abs() < 1e-12 && (x - z).abs() < 1e-12,
+            "{x} {y} {z}"
+        );
+        assert_eq!(
+            y.to_bits(),
+            predict_rev_scalar::<0>(&rev, h.taps()).to_bits()
+        );
+        assert_eq!(
+            z.to_bits(),
+            predict_rev_scalar::<8>(&rev, h.taps()).to_bits()
+        );
     }
 
     #[test]

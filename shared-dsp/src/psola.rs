@@ -53,6 +53,9 @@ const MARK_CAPACITY: usize = 64;
 /// Search range for the next mark around its prediction, share of the
 /// period (plus two samples).
 const SEARCH_SHARE: f64 = 0.015;
+/// Largest search reach, samples (periods up to 7000 samples: 55 Hz at
+/// 384 kHz).
+const MAX_REACH: i64 = 110;
 /// Correlation a cycle must reach with the previous one to place its mark
 /// by matching; otherwise the predicted position is kept.
 const MATCH_MIN: f32 = 0.5;
@@ -93,14 +96,15 @@ fn at(line: &DelayLine, newest: u64, i: i64) -> f32 {
 /// Hermite-interpolated value of `line` at absolute position `pos`
 /// (newest sample at index `newest`); positions after the newest sample read
 /// the newest sample.
-#[inline]
+#[inline(always)]
 pub fn read_at(line: &DelayLine, newest: u64, pos: f64) -> f32 {
     let delay = newest as f64 - pos;
     if delay <= 0.0 {
         return line.read(0);
     }
-    let whole = delay.floor();
-    line.read_cubic_split(whole as usize, (delay - whole) as f32)
+    // Truncation is the floor here (delay > 0), without a libm call.
+    let whole = delay as usize;
+    line.read_cubic_split(whole, (delay - whole as f64) as f32)
 }
 
 /// Energy of the cycle around `pos` (one period, centred).
@@ -146,6 +150,8 @@ pub struct PitchMarks {
     period: f64,
     /// Copy of the two cycles being compared.
     scratch: Vec<f32>,
+    /// Window of the comparison (recomputed when its length changes).
+    hann: Vec<f32>,
     /// Marks left in which the lattice may still move to the quiet point
     /// of a much louder cycle (a voice's onset).
     unaligned: u32,
@@ -174,6 +180,7 @@ impl PitchMarks {
             len: 0,
             period: 0.0,
             scratch: Vec::new(),
+            hann: Vec::new(),
             unaligned: 0,
             align_energy: 0.0,
             trend: 0.0,
@@ -188,6 +195,7 @@ impl PitchMarks {
         let w = 2 * max_period + 1;
         let span = w + 2 * Self::search(max_period as f64) as usize + 2;
         self.scratch = vec![0.0; 2 * (w + span)];
+        self.hann = Vec::with_capacity(w);
         self.stop();
     }
 
@@ -318,7 +326,7 @@ impl PitchMarks {
     /// The position near `guess` where the waveform looks most like the
     /// waveform around `prev`: the maximum of their normalised
     /// cross-correlation over whole-sample shifts, refined by a parabola.
-    /// The correlation is weighted by a Hann window two periods long: a
+    /// The correlation is weighted by a smooth window two periods long: a
     /// window with hard ends a fraction of a period off a whole cycle
     /// leaves a part of the double-frequency product uncancelled, which
     /// biases the peak by a few hundredths of a sample in a direction set
@@ -327,35 +335,45 @@ impl PitchMarks {
     /// consonant, a breath).
     fn track(&mut self, line: &DelayLine, newest: u64, prev: f64, guess: f64, period: f64) -> f64 {
         let w = ((2.0 * period).round() as usize).max(16);
-        let reach = Self::search(period);
+        let reach = Self::search(period).min(MAX_REACH);
         let k0 = (guess - prev).round() as i64;
         let (lo, hi) = (k0 - reach - 1, k0 + reach + 1);
         let a0 = (prev - 0.5 * w as f64).round() as i64;
         let b0 = a0 + lo;
         let span = w + (hi - lo) as usize;
-        if 2 * (w + span) > self.scratch.len() || lo < 1 {
+        let b_end = b0 + span as i64 - 1;
+        if 2 * (w + span) > self.scratch.len() || lo < 1 || b_end > newest as i64 {
             return guess;
         }
+        if self.hann.len() != w {
+            // Recomputed when the period moves by half a sample. The
+            // biweight 16u²(1 − u)² has Hann's shape and end behaviour
+            // (zero value and slope at both ends) without a cosine.
+            self.hann.clear();
+            let step = 1.0 / w as f32;
+            self.hann.extend((0..w).map(|j| {
+                let u = (j as f32 + 0.5) * step;
+                let v = u * (1.0 - u);
+                16.0 * v * v
+            }));
+        }
         let (aw, rest) = self.scratch.split_at_mut(w);
-        let (win, rest) = rest.split_at_mut(w);
+        let (a, rest) = rest.split_at_mut(w);
         let (b, rest) = rest.split_at_mut(span);
         let b2 = &mut rest[..span];
-        let step = core::f32::consts::TAU / w as f32;
-        for (j, (v, h)) in aw.iter_mut().zip(win.iter_mut()).enumerate() {
-            *h = 0.5 - 0.5 * (step * (j as f32 + 0.5)).cos();
-            *v = *h * at(line, newest, a0 + j as i64);
+        line.read_block((newest as i64 - (a0 + w as i64 - 1)) as usize, a);
+        line.read_block((newest as i64 - b_end) as usize, b);
+        for (s, v) in b2.iter_mut().zip(b.iter()) {
+            *s = v * v;
         }
-        for (j, (v, s)) in b.iter_mut().zip(b2.iter_mut()).enumerate() {
-            *v = at(line, newest, b0 + j as i64);
-            *s = *v * *v;
+        let win = &self.hann[..];
+        for ((o, v), h) in aw.iter_mut().zip(a.iter()).zip(win) {
+            *o = *v * *h;
         }
-        // Σ h·a² = Σ (h·a)·a: recover a from h·a where h > 0.
-        let ea: f32 = aw
-            .iter()
-            .zip(win.iter())
-            .map(|(v, h)| if *h > 0.0 { v * v / h } else { 0.0 })
-            .sum();
-        let (aw, win, b, b2) = (&*aw, &*win, &*b, &*b2);
+        // Σ h·a² as a dot product (a running sum in a loop would be one
+        // long serial chain).
+        let ea = dot(aw, a);
+        let (aw, b, b2) = (&*aw, &*b, &*b2);
         let ncc = |k: i64| -> f32 {
             let o = (k - lo) as usize;
             let den = ea + dot(win, &b2[o..o + w]);
@@ -365,19 +383,35 @@ impl PitchMarks {
                 0.0
             }
         };
-        let (mut best_k, mut best) = (k0, f32::MIN);
-        for k in k0 - reach..=k0 + reach {
-            let v = ncc(k);
-            if v > best {
-                best = v;
-                best_k = k;
+        // Hill climb from the prediction: the correlation peak is one broad
+        // lobe around the true shift, a few samples from the prediction.
+        let mut cache = [f32::NAN; 2 * MAX_REACH as usize + 3];
+        let mut value = |k: i64| -> f32 {
+            let i = (k - lo) as usize;
+            if cache[i].is_nan() {
+                cache[i] = ncc(k);
+            }
+            cache[i]
+        };
+        let mut k = k0;
+        let mut here = value(k);
+        loop {
+            let (left, right) = (value(k - 1), value(k + 1));
+            if right > here && k < k0 + reach {
+                k += 1;
+                here = right;
+            } else if left > here && k > k0 - reach {
+                k -= 1;
+                here = left;
+            } else {
+                break;
             }
         }
-        if best < MATCH_MIN {
+        if here < MATCH_MIN {
             return guess;
         }
-        let (d, _) = parabolic(ncc(best_k - 1), best, ncc(best_k + 1));
-        prev + best_k as f64 + f64::from(d)
+        let (d, _) = parabolic(value(k - 1), here, value(k + 1));
+        prev + k as f64 + f64::from(d)
     }
 
     /// Extrapolated marks after the newest one: each spacing grows by the
@@ -475,7 +509,7 @@ struct Grain {
 
 /// Complementary cubic fade: 1 at `u = 0`, 0 at `u ≥ 1`, zero slope at both
 /// ends; `ramp(u) + ramp(1 − u) = 1`.
-#[inline]
+#[inline(always)]
 fn ramp(u: f64) -> f64 {
     if u >= 1.0 {
         0.0
@@ -638,7 +672,7 @@ impl Psola {
     /// Output at time `m` (after [`advance`](Self::advance) has moved the
     /// next mark past `m`): the two grains' read positions and window
     /// weights `(pos_fading_out, w_out, pos_fading_in, w_in)`.
-    #[inline]
+    #[inline(always)]
     pub fn taps(&self, m: f64) -> (f64, f64, f64, f64) {
         let p = &self.prev;
         let n = &self.next;

@@ -37,7 +37,7 @@
 
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_line::DelayLine;
-use crate::lpc::{predict, LpcAnalyzer, TapLine, MAX_ORDER};
+use crate::lpc::{predict_rev, reversed, LpcAnalyzer, TapLine, MAX_ORDER};
 use crate::pitch_correct::{note_of_period, CorrectionSettings, PitchCorrector, Targets};
 use crate::pitch_detect::{PitchDetector, VoiceType};
 use crate::psola::{read_at, PitchMarks, Psola, Reach};
@@ -79,6 +79,9 @@ const ENVELOPE_BANDWIDTH_HZ: f32 = 60.0;
 /// their phase and so their pitch (by up to a few cents at ±40 cents of
 /// vibrato with no such floor).
 const ENVELOPE_BANDWIDTH_PER_F0: f32 = 0.5;
+/// Envelope analyses happen every this many detector hops (10.7 ms at
+/// 48 kHz): the averaging below makes more frequent fits pointless.
+const ENVELOPE_HOPS: u64 = 2;
 /// Time constant of the envelope model's running average, ms: longer than
 /// a vibrato cycle, for the same reason; the model then follows vowel
 /// changes within about this time.
@@ -305,6 +308,9 @@ struct Envelope {
     from: u64,
     a: [f64; MAX_ORDER + 1],
     synth: [f64; MAX_ORDER + 1],
+    /// `a` and `synth` laid out for [`predict_rev`].
+    a_rev: [f64; MAX_ORDER],
+    synth_rev: [f64; MAX_ORDER],
     gain: f64,
 }
 
@@ -316,6 +322,8 @@ impl Envelope {
             from: 0,
             a,
             synth: a,
+            a_rev: [0.0; MAX_ORDER],
+            synth_rev: [0.0; MAX_ORDER],
             gain: 1.0,
         }
     };
@@ -330,6 +338,8 @@ pub struct Tuner {
     latency: usize,
     channels: Vec<Channel>,
     lpc: LpcAnalyzer,
+    /// The latest input frame for the envelope analysis.
+    lpc_frame: Vec<f32>,
     order: usize,
     envelopes: [Envelope; ENVELOPES],
     /// Index of the newest envelope (the inverse filter's).
@@ -364,11 +374,25 @@ pub struct Tuner {
     latest: PitchFrame,
     note_out: NoteOut,
     stable_ticks: u32,
+    /// The CPU has AVX2 (see [`Tuner::run_dispatch`]); tests clear it to
+    /// compare the two builds.
+    avx2: bool,
 }
 
 impl Default for Tuner {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -391,6 +415,7 @@ impl Tuner {
             latency: 480,
             channels: Vec::new(),
             lpc: LpcAnalyzer::new(),
+            lpc_frame: Vec::new(),
             order: 1,
             envelopes: [Envelope::FLAT; ENVELOPES],
             env_new: 0,
@@ -422,6 +447,7 @@ impl Tuner {
             latest: PitchFrame::default(),
             note_out: NoteOut::default(),
             stable_ticks: 1,
+            avx2: false,
         }
     }
 
@@ -459,11 +485,12 @@ impl Tuner {
         self.lpc
             .prepare(self.fs, frame, order, ENVELOPE_BANDWIDTH_HZ, PREEMPHASIS);
         self.order = self.lpc.filter_order();
+        self.lpc_frame = vec![0.0; self.lpc.frame_len()];
+        self.detector.prepare(self.fs, history);
         self.lpc.set_averaging(
             f64::from(ENVELOPE_AVERAGE_MS) * 1e-3,
-            self.detector.hop() as f64 / fs,
+            (ENVELOPE_HOPS as usize * self.detector.hop()) as f64 / fs,
         );
-        self.detector.prepare(self.fs, history);
         self.marks.prepare(longest);
         self.hop_ticks = (self.detector.hop() / CONTROL_BLOCK).max(1) as u64;
         self.corrector.prepare(CONTROL_BLOCK as f64 / fs);
@@ -472,6 +499,7 @@ impl Tuner {
         self.stable_ticks = ((NOTE_STABLE_MS * 1e-3 * self.fs) / CONTROL_BLOCK as f32)
             .ceil()
             .max(1.0) as u32;
+        self.avx2 = has_avx2();
         self.events = Vec::with_capacity(EVENT_CAPACITY);
         self.frame_capacity = max_block / CONTROL_BLOCK + 2;
         self.frames = Vec::with_capacity(self.frame_capacity);
@@ -624,7 +652,7 @@ impl Tuner {
                 self.apply_params();
             }
             let n = (len - pos).min(self.clock.samples_until_tick());
-            self.run(&mut channels[..nch], pos, n);
+            self.run_dispatch(&mut channels[..nch], pos, n);
             pos += n;
             if self.clock.advance(n) {
                 self.tick(pos);
@@ -632,19 +660,50 @@ impl Tuner {
         }
     }
 
+    /// [`run`](Self::run) compiled for AVX2 where the CPU has it (checked
+    /// once in `prepare`), otherwise for the baseline target. The two are
+    /// the same code with the same operations in the same order (Rust does
+    /// not fuse or reorder floating-point operations), so their output is
+    /// bit-identical; the wider registers only do more of them at once.
+    #[inline]
+    fn run_dispatch(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is only set when the CPU reports AVX2.
+            unsafe { self.run_avx2(channels, start, n) };
+            return;
+        }
+        self.run(channels, start, n);
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+        self.run(channels, start, n);
+    }
+
     /// Per-sample work over `n` samples from `start`.
+    #[inline(always)]
     fn run(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
         let nch = channels.len();
         let inv = 1.0 / nch as f32;
         let lat = self.latency;
-        let order = self.order;
         for i in start..start + n {
-            let a_in = &self.envelopes[self.env_new].a[..=order];
+            let a_in = &self.envelopes[self.env_new].a_rev;
+            // Models of order ≤ 32 (44.1/48 kHz) skip the eight zero taps.
+            let short = self.order <= MAX_ORDER - 8;
             let mut mono = 0.0;
             for (ch, c) in channels.iter().zip(self.channels.iter_mut()) {
                 let x = sanitize(ch[i]);
                 c.line.push(x);
-                let e = f64::from(x) + predict(a_in, c.hx.taps());
+                let e = f64::from(x)
+                    + if short {
+                        predict_rev::<8>(a_in, c.hx.taps())
+                    } else {
+                        predict_rev::<0>(a_in, c.hx.taps())
+                    };
                 c.hx.push(f64::from(x));
                 c.residual.push(e as f32);
                 mono += x;
@@ -690,7 +749,7 @@ impl Tuner {
                 self.next_grain(m);
             }
             let env = &self.envelopes[self.env_out];
-            let (synth, gain) = (&env.synth[..=order], env.gain);
+            let (synth, gain) = (&env.synth_rev, env.gain);
             let (p1, w1, p2, w2) = self.psola.taps(m);
             let g = self.wet;
             for (ch, c) in channels.iter_mut().zip(self.channels.iter_mut()) {
@@ -701,7 +760,12 @@ impl Tuner {
                 if w2 > 0.0 {
                     e += w2 * f64::from(read_at(&c.residual, newest, p2));
                 }
-                let mut y = gain * e - predict(synth, c.hy.taps());
+                let past = if short {
+                    predict_rev::<8>(synth, c.hy.taps())
+                } else {
+                    predict_rev::<0>(synth, c.hy.taps())
+                };
+                let mut y = gain * e - past;
                 let dry = c.line.read(lat);
                 if !y.is_finite() || y.abs() > 1e7 {
                     y = f64::from(dry);
@@ -725,10 +789,10 @@ impl Tuner {
     /// the input from the next sample on and re-colours the output once the
     /// output reaches that sample.
     fn analyse_envelope(&mut self) {
-        let frame = self.lpc.frame_len();
-        let signal = self.detector.signal();
-        for (j, v) in self.lpc.frame_mut().iter_mut().enumerate() {
-            *v = f64::from(signal.read(frame - 1 - j));
+        let frame = &mut self.lpc_frame;
+        self.detector.signal().read_block(0, frame);
+        for (d, s) in self.lpc.frame_mut().iter_mut().zip(frame.iter()) {
+            *d = f64::from(*s);
         }
         let next = (self.env_new + 1) % ENVELOPES;
         if next == self.env_out {
@@ -750,6 +814,8 @@ impl Tuner {
         } else {
             env.synth = env.a;
         }
+        env.a_rev = reversed(&env.a);
+        env.synth_rev = reversed(&env.synth);
         self.envelopes[next] = env;
         self.env_new = next;
     }
@@ -784,8 +850,10 @@ impl Tuner {
         let newest = self.count.saturating_sub(1);
         let m = newest as f64 - self.latency as f64;
         let fs = f64::from(self.fs);
-        if self.ticks.is_multiple_of(self.hop_ticks) {
+        if self.ticks.is_multiple_of(ENVELOPE_HOPS * self.hop_ticks) {
             self.analyse_envelope();
+        }
+        if self.ticks.is_multiple_of(self.hop_ticks) {
             let est = self.detector.analyse();
             self.det_voiced = est.voiced;
             self.det_clarity = est.clarity;
@@ -910,5 +978,56 @@ impl Tuner {
             }
             self.note_out.sounding = candidate;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decaying 900 Hz bursts every `period` samples with a slow vibrato:
+    /// enough of a voice to drive every part of the kernel.
+    fn voice(len: usize, period: f64) -> Vec<f32> {
+        let mut x = vec![0.0f32; len];
+        let mut t0 = 100.0;
+        let mut k = 0.0f64;
+        while t0 < len as f64 {
+            let start = t0 as usize;
+            for (i, v) in x.iter_mut().enumerate().skip(start).take(2000) {
+                let t = i as f64 - t0;
+                *v += (0.4 * (t * 0.118).sin() * (-t / 90.0).exp()) as f32;
+            }
+            k += 1.0;
+            t0 += period * (1.0 + 0.01 * (k * 0.05).sin());
+        }
+        x
+    }
+
+    #[test]
+    fn avx2_build_matches_the_portable_build_bit_for_bit() {
+        let x = voice(48_000, 181.3);
+        let p = TuneParams {
+            retune_ms: 0.0,
+            formant_semitones: 1.5,
+            ..TuneParams::default()
+        };
+        let mut outs = Vec::new();
+        for avx2 in [false, true] {
+            let mut t = Tuner::new();
+            t.set_params(&p);
+            t.prepare(48_000.0, 512, 1);
+            t.avx2 = avx2 && has_avx2();
+            let mut y = x.clone();
+            for c in y.chunks_mut(512) {
+                t.process(&mut [c]);
+            }
+            outs.push(y);
+        }
+        assert!(outs[0]
+            .iter()
+            .zip(&outs[1])
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        // The correction did something.
+        assert!(outs[0].iter().zip(&x).any(|(a, b)| (a - b).abs() > 1e-3));
     }
 }
