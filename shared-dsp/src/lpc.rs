@@ -113,6 +113,8 @@ pub struct LpcAnalyzer {
     r_avg: [f64; MAX_ORDER + 1],
     avg_coef: f64,
     primed: bool,
+    /// Fits since the average last started afresh.
+    fits: u32,
     fft: Option<std::sync::Arc<dyn realfft::RealToComplex<f64>>>,
     ifft: Option<std::sync::Arc<dyn realfft::ComplexToReal<f64>>>,
     spec_in: Vec<f64>,
@@ -143,6 +145,7 @@ impl LpcAnalyzer {
             r_avg: [0.0; MAX_ORDER + 1],
             avg_coef: 0.0,
             primed: false,
+            fits: 0,
             fft: None,
             ifft: None,
             spec_in: Vec::new(),
@@ -220,6 +223,13 @@ impl LpcAnalyzer {
     pub fn reset(&mut self) {
         self.r_avg = [0.0; MAX_ORDER + 1];
         self.primed = false;
+        self.fits = 0;
+    }
+
+    /// Analyses averaged since the average last started afresh (after
+    /// silence, or a level jump of 30 dB): how settled the model is.
+    pub fn fits_since_restart(&self) -> u32 {
+        self.fits
     }
 
     /// Sets the smallest resonance bandwidth, Hz (≥ 0): the Gaussian lag
@@ -290,8 +300,14 @@ impl LpcAnalyzer {
             self.r[k] = dot64(&x[..n - k], &x[k..]);
         }
         if self.avg_coef > 0.0 && self.r[0].is_finite() {
-            // The first frame starts the average (no ramp up from zero).
-            let c = if self.primed { self.avg_coef } else { 0.0 };
+            // The first frame starts the average (no ramp up from zero), and
+            // so does a frame 30 dB louder or quieter than the average: an
+            // onset after silence, or the end of a burst that would
+            // otherwise dominate the average for many time constants.
+            let jump = self.r[0] > 1e3 * self.r_avg[0] || self.r[0] < 1e-3 * self.r_avg[0];
+            let restart = !self.primed || jump;
+            let c = if restart { 0.0 } else { self.avg_coef };
+            self.fits = if restart { 1 } else { self.fits.saturating_add(1) };
             for (avg, r) in self.r_avg[..=p].iter_mut().zip(self.r[..=p].iter_mut()) {
                 *avg = c * *avg + (1.0 - c) * *r;
                 *r = *avg;
