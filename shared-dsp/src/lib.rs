@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analog;
 pub mod biquad;
 pub mod compressor;
 pub mod control;
@@ -23,6 +24,7 @@ pub mod gain_computer;
 pub mod level_detector;
 pub mod limiter;
 pub mod loudness;
+pub mod matched;
 pub mod oversampler;
 pub mod response;
 pub mod saturation;

@@ -129,6 +129,33 @@ impl SvfCoefs {
         })
     }
 
+    /// Coefficients from the integrator gain `g` (the pre-warped corner
+    /// tan(π·f/fs), > 0), the damping `k` (> 0; 1/Q) and the output mix
+    /// `m0·x + m1·band + m2·low`. This realises any stable second-order
+    /// section whose poles are a complex or real pair inside the unit circle
+    /// (designs other than the bilinear ones above, e.g. the matched sections
+    /// of [`crate::matched`]). Returns `None` unless every argument is finite
+    /// and `g`, `k` are positive, the condition for a stable SVF.
+    pub fn from_parts(g: f64, k: f64, m0: f64, m1: f64, m2: f64) -> Option<Self> {
+        let finite = [g, k, m0, m1, m2].iter().all(|v| v.is_finite());
+        if !(finite && g > 0.0 && k > 0.0) {
+            return None;
+        }
+        let a1 = 1.0 / (1.0 + g * (g + k));
+        let a2 = g * a1;
+        let a3 = g * a2;
+        Some(Self {
+            g,
+            k,
+            a1,
+            a2,
+            a3,
+            m0,
+            m1,
+            m2,
+        })
+    }
+
     /// Coefficients a fraction `t` (0..=1) of the way from `self` to `to`,
     /// each interpolated linearly: for stepping a sweep's coefficients per
     /// sample between two designed points, without designing each sample.
