@@ -18,6 +18,7 @@ pub mod diffuser;
 pub mod dither;
 pub mod echo;
 pub mod envelope;
+pub mod eq_band;
 pub mod fast_math;
 pub mod fir;
 pub mod gain_computer;

@@ -1,0 +1,242 @@
+//! One EQ band: a matched filter ([`crate::matched`]) with parameter
+//! smoothing on the fixed control grid.
+//!
+//! Automation moves the band's parameters, not its coefficients: frequency
+//! and Q glide in log2 units, gain in dB, each a one-pole step toward the
+//! target once per [`CONTROL_BLOCK`] samples counted from `reset()`, and the
+//! coefficients are recomputed from the smoothed parameters at those grid
+//! points only, and only while a parameter moves. Within each period the
+//! coefficients then ramp linearly, per sample, from the previous design to
+//! the new one (cheap: no design per sample, and no zipper noise from
+//! per-period steps during fast sweeps). Interpolating parameters
+//! rather than coefficients keeps every intermediate filter a valid matched
+//! design of a real band (linear interpolation of coefficients can pass
+//! through responses no setting produces), and the SVF sections take
+//! coefficient steps without clicks (see [`crate::matched`]). Type and slope
+//! changes apply at once.
+//!
+//! Because updates happen on the grid, the output does not depend on how the
+//! host slices the stream.
+
+use crate::analog::{BandParams, BandType, Slope};
+use crate::control::{ControlClock, CONTROL_BLOCK};
+use crate::matched::{MatchedCoefs, MatchedFilter};
+use crate::response::FrequencyResponse;
+
+/// Time constant of the parameter glide, in ms.
+pub const SMOOTHING_MS: f64 = 5.0;
+
+/// Smallest remaining distance at which a glide snaps to its target: 1e-4
+/// octave for frequency and Q, 1e-4 dB for gain.
+const SNAP: f64 = 1e-4;
+
+/// The smoothed continuous parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Continuous {
+    log2_freq: f64,
+    gain_db: f64,
+    log2_q: f64,
+}
+
+impl Continuous {
+    fn of(p: &BandParams) -> Self {
+        Self {
+            log2_freq: f64::from(p.freq_hz).log2(),
+            gain_db: f64::from(p.gain_db),
+            log2_q: f64::from(p.q).log2(),
+        }
+    }
+}
+
+/// One EQ band on any number of channels (all filtered alike).
+///
+/// Lifecycle as in `DESIGN.md`: [`new`](Self::new) →
+/// [`prepare`](Self::prepare) → [`set_params`](Self::set_params) /
+/// [`process`](Self::process). Zero latency.
+#[derive(Clone, Debug)]
+pub struct EqBand {
+    sample_rate: f32,
+    target: BandParams,
+    kind: BandType,
+    slope: Slope,
+    current: Continuous,
+    goal: Continuous,
+    /// One-pole glide coefficient per control block.
+    alpha: f64,
+    moving: bool,
+    /// The current control period ramps the coefficients from `previous` to
+    /// `coefs`.
+    ramping: bool,
+    previous: MatchedCoefs,
+    coefs: MatchedCoefs,
+    filters: Vec<MatchedFilter>,
+    clock: ControlClock,
+}
+
+impl Default for EqBand {
+    /// [`EqBand::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EqBand {
+    /// A 0 dB bell at 1 kHz, prepared for 48 kHz and no channels; cheap.
+    pub fn new() -> Self {
+        let target = BandParams::default();
+        let mut band = Self {
+            sample_rate: 48_000.0,
+            target,
+            kind: target.kind,
+            slope: target.slope,
+            current: Continuous::of(&target),
+            goal: Continuous::of(&target),
+            alpha: 1.0,
+            moving: false,
+            ramping: false,
+            previous: MatchedCoefs::identity(),
+            coefs: MatchedCoefs::identity(),
+            filters: Vec::new(),
+            clock: ControlClock::new(CONTROL_BLOCK),
+        };
+        band.set_alpha();
+        band.redesign();
+        band
+    }
+
+    /// Sets the sample rate (Hz, 22 050 ..= 192 000 intended; anything finite
+    /// and positive works) and the channel count; allocates the per-channel
+    /// state, then resets. `max_block` is accepted for the common kernel
+    /// signature; the band processes any block length.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize, channels: usize) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            self.sample_rate = sample_rate;
+        }
+        self.filters = vec![MatchedFilter::new(); channels];
+        self.set_alpha();
+        self.reset();
+    }
+
+    fn set_alpha(&mut self) {
+        let block_s = CONTROL_BLOCK as f64 / f64::from(self.sample_rate);
+        self.alpha = 1.0 - (-block_s / (SMOOTHING_MS * 1e-3)).exp();
+    }
+
+    /// Jumps to the target parameters, clears the filter state and restarts
+    /// the control grid. Realtime-safe.
+    pub fn reset(&mut self) {
+        self.current = self.goal;
+        self.moving = false;
+        self.ramping = false;
+        self.clock.reset();
+        self.redesign();
+        for f in &mut self.filters {
+            f.reset();
+        }
+    }
+
+    /// Sets the target parameters (sanitised: see [`BandParams`]); frequency,
+    /// gain and Q glide there, type and slope change at once. Realtime-safe.
+    pub fn set_params(&mut self, params: &BandParams) {
+        let p = params.sanitised();
+        if p == self.target {
+            return;
+        }
+        self.target = p;
+        self.goal = Continuous::of(&p);
+        if p.kind != self.kind || p.slope != self.slope {
+            self.kind = p.kind;
+            self.slope = p.slope;
+            self.ramping = false;
+            self.redesign();
+        }
+        self.moving = self.current != self.goal;
+    }
+
+    /// The parameters currently heard (the glide's position), sanitised.
+    pub fn current_params(&self) -> BandParams {
+        BandParams {
+            kind: self.kind,
+            freq_hz: self.current.log2_freq.exp2() as f32,
+            gain_db: self.current.gain_db as f32,
+            q: self.current.log2_q.exp2() as f32,
+            slope: self.slope,
+        }
+    }
+
+    /// The coefficients currently in use.
+    pub fn coefs(&self) -> &MatchedCoefs {
+        &self.coefs
+    }
+
+    /// Latency in samples: always 0.
+    pub fn latency(&self) -> usize {
+        0
+    }
+
+    fn redesign(&mut self) {
+        self.coefs = MatchedCoefs::design(&self.current_params(), self.sample_rate);
+        for f in &mut self.filters {
+            f.set_coefs(&self.coefs);
+        }
+    }
+
+    /// One glide step toward the goal; snaps when within [`SNAP`].
+    fn glide(&mut self) {
+        let a = self.alpha;
+        let step = |c: &mut f64, g: f64| {
+            if (g - *c).abs() < SNAP {
+                *c = g;
+            } else {
+                *c += (g - *c) * a;
+            }
+        };
+        step(&mut self.current.log2_freq, self.goal.log2_freq);
+        step(&mut self.current.gain_db, self.goal.gain_db);
+        step(&mut self.current.log2_q, self.goal.log2_q);
+        self.moving = self.current != self.goal;
+        self.previous = self.coefs;
+        self.coefs = MatchedCoefs::design(&self.current_params(), self.sample_rate);
+        self.ramping = true;
+    }
+
+    /// Filters every channel in place (channels beyond the prepared count are
+    /// left untouched; all slices should have the same length, the shortest
+    /// sets the block). Realtime-safe: no allocation, lock or I/O.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let len = channels.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut pos = 0;
+        while pos < len {
+            // One segment at a time: ends on the next grid point or at the
+            // end of the block.
+            let n = (len - pos).min(self.clock.samples_until_tick());
+            let phase = self.clock.phase();
+            if phase == 0 {
+                if self.moving {
+                    self.glide();
+                } else {
+                    self.ramping = false;
+                }
+            }
+            for (ch, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
+                let buf = &mut ch[pos..pos + n];
+                if self.ramping {
+                    filter.process_ramp(buf, &self.previous, &self.coefs, phase, CONTROL_BLOCK);
+                } else {
+                    filter.process_block(buf);
+                }
+            }
+            self.clock.advance(n);
+            pos += n;
+        }
+    }
+}
+
+impl FrequencyResponse for EqBand {
+    /// Response of the coefficients currently in use: the curve an editor
+    /// draws is the filter being heard. `sample_rate` should be the prepared
+    /// rate.
+    fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
+        self.coefs.response_complex(freq_hz, sample_rate)
+    }
+}
