@@ -352,6 +352,8 @@ impl FrequencyResponse for AnalogPrototype {
 mod tests {
     use super::*;
 
+    const BQ: f32 = core::f32::consts::FRAC_1_SQRT_2;
+
     fn band(kind: BandType, gain_db: f32, q: f32, slope: Slope) -> AnalogPrototype {
         AnalogPrototype::new(&BandParams {
             kind,
@@ -366,7 +368,7 @@ mod tests {
     fn gains_at_dc_centre_and_high_frequencies() {
         for g in [-30.0f32, -7.5, 0.0, 4.0, 30.0] {
             let g64 = f64::from(g);
-            for q in [0.3f32, 0.7071, 4.0] {
+            for q in [0.3f32, BQ, 4.0] {
                 let bell = band(BandType::Bell, g, q, Slope::Db12);
                 assert!((bell.magnitude_db_at(1_000.0) - g64).abs() < 1e-9);
                 assert!(bell.magnitude_db_at(0.0).abs() < 1e-9);
@@ -393,8 +395,8 @@ mod tests {
     fn cuts_are_butterworth() {
         for slope in Slope::ALL {
             let n = slope.order() as i32;
-            let hp = band(BandType::LowCut, 0.0, 0.7071068, slope);
-            let lp = band(BandType::HighCut, 0.0, 0.7071068, slope);
+            let hp = band(BandType::LowCut, 0.0, BQ, slope);
+            let lp = band(BandType::HighCut, 0.0, BQ, slope);
             for r in [0.1f64, 0.5, 1.0, 2.0, 10.0] {
                 // |H|² = 1/(1 + r^(2n)) for the low-pass, r → 1/r for the
                 // high-pass.

@@ -13,6 +13,8 @@ use glass_dsp::response::FrequencyResponse;
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 
+/// Butterworth Q, 1/√2.
+const BQ: f32 = core::f32::consts::FRAC_1_SQRT_2;
 const RATES: [f32; 2] = [44_100.0, 48_000.0];
 const IR_LEN: usize = 1 << 17;
 
@@ -103,43 +105,43 @@ fn bells_and_shelves_match_the_analog_prototype_within_a_tenth_of_a_db() {
             BandType::Bell,
             Slope::Db12,
             &[-30.0, -12.0, 6.0, 18.0, 30.0],
-            &[0.3, 0.7071, 2.0, 6.0],
+            &[0.3, BQ, 2.0, 6.0],
         ),
         (
             BandType::LowShelf,
             Slope::Db12,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, 0.7071, 1.5],
+            &[0.5, BQ, 1.5],
         ),
         (
             BandType::HighShelf,
             Slope::Db12,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, 0.7071, 1.5],
+            &[0.5, BQ, 1.5],
         ),
         (
             BandType::TiltShelf,
             Slope::Db12,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, 0.7071, 1.5],
+            &[0.5, BQ, 1.5],
         ),
         (
             BandType::LowShelf,
             Slope::Db6,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.7071],
+            &[BQ],
         ),
         (
             BandType::HighShelf,
             Slope::Db6,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.7071],
+            &[BQ],
         ),
         (
             BandType::TiltShelf,
             Slope::Db6,
             &[-30.0, -12.0, 6.0, 30.0],
-            &[0.7071],
+            &[BQ],
         ),
     ];
     let mut failures = Vec::new();
@@ -229,7 +231,7 @@ fn narrow_and_low_bands_match_the_analog_prototype_within_a_tenth_of_a_db() {
         for kind in [BandType::LowShelf, BandType::HighShelf, BandType::TiltShelf] {
             for f in [20.0f32, 100.0, 1_000.0] {
                 for g in [-12.0f32, 6.0, 12.0] {
-                    cases.push(params(kind, f, g, 0.7071, Slope::Db12));
+                    cases.push(params(kind, f, g, BQ, Slope::Db12));
                 }
             }
         }
@@ -337,7 +339,7 @@ fn every_band(fs: f32) -> Vec<BandParams> {
     for kind in kinds {
         for slope in Slope::ALL {
             for (f, g, q) in [
-                (40.0f32, 9.0f32, 0.7071f32),
+                (40.0f32, 9.0f32, BQ),
                 (3_000.0, -15.0, 4.0),
                 (0.45 * fs, 24.0, 0.4),
             ] {
@@ -352,9 +354,10 @@ fn every_band(fs: f32) -> Vec<BandParams> {
 fn response_equals_the_measured_response() {
     // What the editor draws (response()) is what is heard (the FFT of the
     // impulse response), at every type, slope and rate.
-    let n = 1 << 16;
     let mut worst = 0.0f64;
     for fs in [44_100.0f32, 48_000.0, 96_000.0, 192_000.0] {
+        // 1.4 s or more: a 96 dB/oct cut at 40 Hz rings that long.
+        let n = ((fs * 1.4) as usize).next_power_of_two();
         for p in every_band(fs) {
             let mut b = band(&p, fs);
             let spec = spectrum(&impulse_response(&mut b, n));
@@ -372,13 +375,13 @@ fn response_equals_the_measured_response() {
                     err < 1e-2 || abs_err < 1e-5,
                     "{p:?} fs {fs} at {f} Hz: {err} dB ({abs_err} absolute)"
                 );
-                if abs_err >= 1e-5 {
+                if model >= 1e-3 {
                     worst = worst.max(err);
                 }
             }
         }
     }
-    println!("response() vs measured: worst {worst:.2e} dB");
+    println!("response() vs measured, down to −60 dB: worst {worst:.2e} dB");
 }
 
 /// 20 Hz·1000^((1 − cos 2π·10t)/2) at sample `n`.
@@ -417,10 +420,10 @@ fn a_ten_hertz_sweep_neither_blows_up_nor_clicks() {
     for p in [
         params(BandType::Bell, 20.0, 12.0, 2.0, Slope::Db12),
         params(BandType::Bell, 20.0, -30.0, 8.0, Slope::Db12),
-        params(BandType::HighShelf, 20.0, 18.0, 0.7071, Slope::Db12),
-        params(BandType::LowCut, 20.0, 0.0, 0.7071, Slope::Db48),
-        params(BandType::HighCut, 20.0, 0.0, 0.7071, Slope::Db24),
-        params(BandType::LowShelf, 20.0, -18.0, 0.7071, Slope::Db6),
+        params(BandType::HighShelf, 20.0, 18.0, BQ, Slope::Db12),
+        params(BandType::LowCut, 20.0, 0.0, BQ, Slope::Db48),
+        params(BandType::HighCut, 20.0, 0.0, BQ, Slope::Db24),
+        params(BandType::LowShelf, 20.0, -18.0, BQ, Slope::Db6),
     ] {
         let host = 64;
         let out = swept(p, fs, host, &input);
