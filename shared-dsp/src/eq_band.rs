@@ -218,12 +218,29 @@ impl EqBand {
                     self.ramping = false;
                 }
             }
-            for (ch, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
-                let buf = &mut ch[pos..pos + n];
-                if self.ramping {
+            if self.ramping {
+                for (ch, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
+                    let buf = &mut ch[pos..pos + n];
                     filter.process_ramp(buf, &self.previous, &self.coefs, phase, CONTROL_BLOCK);
-                } else {
-                    filter.process_block(buf);
+                }
+            } else {
+                // Channels in pairs (stereo in one pass), any odd one alone.
+                let mut chans = channels.chunks_mut(2);
+                let mut filters = self.filters.chunks_mut(2);
+                while let (Some(c), Some(f)) = (chans.next(), filters.next()) {
+                    match (c, f) {
+                        ([l, r], [fl, fr]) => MatchedFilter::process_pair(
+                            fl,
+                            fr,
+                            &mut l[pos..pos + n],
+                            &mut r[pos..pos + n],
+                        ),
+                        (c, f) => {
+                            for (ch, filter) in c.iter_mut().zip(f.iter_mut()) {
+                                filter.process_block(&mut ch[pos..pos + n]);
+                            }
+                        }
+                    }
                 }
             }
             self.clock.advance(n);
