@@ -618,3 +618,41 @@ fn output_does_not_depend_on_host_block_size() {
         assert_eq!(run(host), expected, "host block {host}");
     }
 }
+
+#[test]
+fn stereo_pass_equals_two_mono_bands() {
+    // The paired stereo loop must be bit-identical to filtering each channel
+    // alone, static and while sweeping (ramped coefficients).
+    let fs = 48_000.0f32;
+    let p = params(BandType::LowCut, 80.0, 0.0, BQ, Slope::Db36);
+    let moved = params(BandType::LowCut, 2_000.0, 0.0, BQ, Slope::Db36);
+    let left: Vec<f32> = (0..4000)
+        .map(|n| ((n * 7919) % 2000) as f32 / 1000.0 - 1.0)
+        .collect();
+    let right: Vec<f32> = (0..4000)
+        .map(|n| ((n * 104_729) % 3000) as f32 / 1500.0 - 1.0)
+        .collect();
+    let mut stereo = EqBand::new();
+    stereo.set_params(&p);
+    stereo.prepare(fs, 4096, 2);
+    let (mut l, mut r) = (left.clone(), right.clone());
+    let mut monos: Vec<EqBand> = (0..2).map(|_| band(&p, fs)).collect();
+    let (mut ml, mut mr) = (left.clone(), right.clone());
+    for (i, ((a, b), (c, d))) in l
+        .chunks_mut(100)
+        .zip(r.chunks_mut(100))
+        .zip(ml.chunks_mut(100).zip(mr.chunks_mut(100)))
+        .enumerate()
+    {
+        if i == 10 {
+            stereo.set_params(&moved);
+            monos.iter_mut().for_each(|m| m.set_params(&moved));
+        }
+        stereo.process(&mut [a, b]);
+        monos[0].process(&mut [c]);
+        monos[1].process(&mut [d]);
+    }
+    assert_eq!(l, ml);
+    assert_eq!(r, mr);
+    assert_ne!(l, left, "the band must have filtered");
+}
