@@ -656,3 +656,47 @@ fn stereo_pass_equals_two_mono_bands() {
     assert_eq!(r, mr);
     assert_ne!(l, left, "the band must have filtered");
 }
+
+#[test]
+fn sweeps_at_the_extreme_rates_stay_bounded() {
+    // At 22.05 kHz the 20 Hz–20 kHz sweep runs past Nyquist (the band is
+    // held at 0.49·fs); at 192 kHz the corners are tiny fractions of fs.
+    // Never non-finite, never above the shape's largest steady-state gain
+    // plus 12 dB of transient (a swept 96 dB/oct Butterworth overshoots by
+    // ~6.4 dB: its impulse response's l1 norm exceeds 2); host blocks of 1
+    // and 512 samples.
+    for fs in [22_050.0f32, 192_000.0] {
+        let len = fs as usize / 2;
+        let amp = 0.5f32;
+        let input: Vec<f32> = (0..len)
+            .map(|n| amp * (2.0 * core::f32::consts::PI * 440.0 * n as f32 / fs).sin())
+            .collect();
+        for p in [
+            params(BandType::Bell, 20.0, 12.0, 40.0, Slope::Db12),
+            params(BandType::Bell, 20.0, 18.0, 0.025, Slope::Db12),
+            params(BandType::HighShelf, 20.0, 18.0, 4.0, Slope::Db12),
+            params(BandType::LowCut, 20.0, 0.0, BQ, Slope::Db96),
+            params(BandType::HighCut, 20.0, 0.0, BQ, Slope::Db18),
+            params(BandType::Notch, 20.0, 0.0, 40.0, Slope::Db12),
+        ] {
+            // Largest steady-state gain of the shape, wherever it sits: the
+            // maximum of the analog magnitude over six decades around f0
+            // (a Q-4 shelf overshoots its +18 dB).
+            let proto = AnalogPrototype::new(&p);
+            let max_gain = (0..=6000)
+                .map(|i| proto.magnitude_db_at(20.0 * 10f64.powf(i as f64 / 1000.0 - 3.0)))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let bound = amp * 10f32.powf((max_gain as f32 + 12.0) / 20.0);
+            for host in [1usize, 512] {
+                let out = swept(p, fs, host, &input);
+                let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                println!(
+                    "{:?} Q {} fs {fs} host {host}: peak {peak:.3}, bound {bound:.3} (max gain {max_gain:.1} dB + 12 dB)",
+                    p.kind, p.q
+                );
+                assert!(out.iter().all(|v| v.is_finite()), "{p:?} fs {fs}");
+                assert!(peak < bound, "{p:?} fs {fs} host {host}: peak {peak}");
+            }
+        }
+    }
+}
