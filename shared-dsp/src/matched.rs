@@ -46,11 +46,11 @@
 //! Accuracy (measured in `tests/eq_bands.rs`): DC, Nyquist and the band
 //! frequency match the prototype to < 1e-4 dB. In between, bells of Q ≥ 2
 //! up to 1 kHz and 12 dB/oct shelves up to 1 kHz stay within 0.1 dB from
-//! 20 Hz to 20 kHz at 44.1 and 48 kHz, and even-order low cuts within 0.1 dB
-//! of Butterworth down to −30 dB. Wide bells and shelves near Nyquist do not
-//! yet: up to ~1.7 dB (bells, 16 kHz, Q 0.7, ±30 dB), ~1 dB (12 dB/oct
-//! shelves), ~0.6 dB (6 dB/oct), high cuts up to ~3.5 dB at −30 dB near
-//! Nyquist. The impulse-invariant poles are the limit there (a least-squares
+//! 20 Hz to 20 kHz at 44.1 and 48 kHz, and even-order low cuts up to 5 kHz
+//! within 0.1 dB of Butterworth down to −30 dB. Wide bells and shelves near
+//! Nyquist do not yet: up to 2.3 dB (bells at 16 kHz, Q 0.3, ±30 dB),
+//! 1.3 dB (12 dB/oct shelves), 0.6 dB (6 dB/oct), high cuts up to 3.5 dB at
+//! −30 dB near Nyquist. The impulse-invariant poles are the limit there (a least-squares
 //! fit of the numerator over the band instead of the single matched point
 //! changed the worst cases by < 0.05 dB); closing the gap needs freer poles
 //! or oversampling.
