@@ -15,12 +15,22 @@
 //! coefficient steps without clicks (see [`crate::matched`]). Type and slope
 //! changes apply at once.
 //!
+//! A design may change its number of sections (a bell refined near Nyquist
+//! by [`crate::matched_fit`] uses two): a section switched on starts with the
+//! new design's dynamics, a cleared state and a pass-through output mix, and
+//! ramps its mix in over the period; one switched off ramps its mix out and
+//! stops at the next grid point. Neither steps the output.
+//!
+//! The sections run in [`crate::cascade`] (two channels per SIMD lane pair,
+//! every section in one per-sample loop).
+//!
 //! Because updates happen on the grid, the output does not depend on how the
 //! host slices the stream.
 
 use crate::analog::{BandParams, BandType, Slope};
+use crate::cascade::{self, BandLanes, LaneCoefs, IDENTITY, MAX_BAND_SECTIONS};
 use crate::control::{ControlClock, CONTROL_BLOCK};
-use crate::matched::{MatchedCoefs, MatchedFilter};
+use crate::matched::MatchedCoefs;
 use crate::response::FrequencyResponse;
 
 /// Time constant of the parameter glide, in ms.
@@ -64,12 +74,15 @@ pub struct EqBand {
     /// One-pole glide coefficient per control block.
     alpha: f64,
     moving: bool,
-    /// The current control period ramps the coefficients from `previous` to
-    /// `coefs`.
-    ramping: bool,
-    previous: MatchedCoefs,
     coefs: MatchedCoefs,
-    filters: Vec<MatchedFilter>,
+    /// Lane coefficients of each live section (the design's, or the
+    /// pass-through mix a section fading out is heading to).
+    live: [LaneCoefs; MAX_BAND_SECTIONS],
+    /// Sections running (the design's plus any fading out).
+    running: usize,
+    /// One set of states per pair of channels.
+    pairs: Vec<BandLanes>,
+    channels: usize,
     clock: ControlClock,
 }
 
@@ -93,14 +106,15 @@ impl EqBand {
             goal: Continuous::of(&target),
             alpha: 1.0,
             moving: false,
-            ramping: false,
-            previous: MatchedCoefs::identity(),
             coefs: MatchedCoefs::identity(),
-            filters: Vec::new(),
+            live: [IDENTITY; MAX_BAND_SECTIONS],
+            running: 0,
+            pairs: Vec::new(),
+            channels: 0,
             clock: ControlClock::new(CONTROL_BLOCK),
         };
         band.set_alpha();
-        band.redesign();
+        band.redesign(false);
         band
     }
 
@@ -112,7 +126,8 @@ impl EqBand {
         if sample_rate.is_finite() && sample_rate > 0.0 {
             self.sample_rate = sample_rate;
         }
-        self.filters = vec![MatchedFilter::new(); channels];
+        self.channels = channels;
+        self.pairs = vec![BandLanes::new(); channels.div_ceil(2)];
         self.set_alpha();
         self.reset();
     }
@@ -127,12 +142,12 @@ impl EqBand {
     pub fn reset(&mut self) {
         self.current = self.goal;
         self.moving = false;
-        self.ramping = false;
         self.clock.reset();
-        self.redesign();
-        for f in &mut self.filters {
-            f.reset();
+        self.running = 0;
+        for pair in &mut self.pairs {
+            *pair = BandLanes::new();
         }
+        self.redesign(false);
     }
 
     /// Sets the target parameters (sanitised: see [`BandParams`]); frequency,
@@ -147,8 +162,7 @@ impl EqBand {
         if p.kind != self.kind || p.slope != self.slope {
             self.kind = p.kind;
             self.slope = p.slope;
-            self.ramping = false;
-            self.redesign();
+            self.redesign(false);
         }
         self.moving = self.current != self.goal;
     }
@@ -174,10 +188,49 @@ impl EqBand {
         0
     }
 
-    fn redesign(&mut self) {
+    /// Designs the current parameters and hands the sections to the lanes:
+    /// ramped over the next control period (`ramp`), or at once. At once,
+    /// sections that keep running keep their state and new ones start from
+    /// silence.
+    fn redesign(&mut self, ramp: bool) {
         self.coefs = MatchedCoefs::design(&self.current_params(), self.sample_rate);
-        for f in &mut self.filters {
-            f.set_coefs(&self.coefs);
+        let sections = self.coefs.second_order();
+        let count = sections.len();
+        let before = self.running;
+        for (i, svf) in sections.iter().enumerate() {
+            let to = cascade::lane_coefs(svf);
+            for pair in &mut self.pairs {
+                if !ramp {
+                    if i >= before {
+                        pair.reset_section(i);
+                    }
+                    pair.set(i, &to, &to);
+                } else {
+                    if i >= before {
+                        let from = cascade::pass_through_mix(&to);
+                        pair.reset_section(i);
+                        pair.set(i, &from, &from);
+                    }
+                    pair.ramp(i, &to, &to, CONTROL_BLOCK);
+                }
+            }
+            self.live[i] = to;
+        }
+        if ramp {
+            // Sections no longer designed fade out over the period.
+            for i in count..before {
+                let to = cascade::pass_through_mix(&self.live[i]);
+                for pair in &mut self.pairs {
+                    pair.ramp(i, &to, &to, CONTROL_BLOCK);
+                }
+                self.live[i] = to;
+            }
+            self.running = count.max(before);
+        } else {
+            self.running = count;
+        }
+        for pair in &mut self.pairs {
+            pair.set_count(self.running);
         }
     }
 
@@ -195,52 +248,57 @@ impl EqBand {
         step(&mut self.current.gain_db, self.goal.gain_db);
         step(&mut self.current.log2_q, self.goal.log2_q);
         self.moving = self.current != self.goal;
-        self.previous = self.coefs;
-        self.coefs = MatchedCoefs::design(&self.current_params(), self.sample_rate);
-        self.ramping = true;
+        self.redesign(true);
+    }
+
+    /// Work due at a control grid point: dropping sections that finished
+    /// fading out (their output mix is pass-through now), then the glide
+    /// step.
+    fn on_tick(&mut self) {
+        let designed = self.coefs.second_order().len();
+        if self.running > designed {
+            self.running = designed;
+            for pair in &mut self.pairs {
+                pair.set_count(self.running);
+            }
+        }
+        if self.moving {
+            self.glide();
+        }
     }
 
     /// Filters every channel in place (channels beyond the prepared count are
     /// left untouched; all slices should have the same length, the shortest
     /// sets the block). Realtime-safe: no allocation, lock or I/O.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let len = channels.iter().map(|c| c.len()).min().unwrap_or(0);
+        let used = channels.len().min(self.channels);
+        let len = channels[..used].iter().map(|c| c.len()).min().unwrap_or(0);
         let mut pos = 0;
         while pos < len {
             // One segment at a time: ends on the next grid point or at the
             // end of the block.
             let n = (len - pos).min(self.clock.samples_until_tick());
-            let phase = self.clock.phase();
-            if phase == 0 {
-                if self.moving {
-                    self.glide();
-                } else {
-                    self.ramping = false;
-                }
+            if self.clock.phase() == 0 {
+                self.on_tick();
             }
-            if self.ramping {
-                for (ch, filter) in channels.iter_mut().zip(self.filters.iter_mut()) {
-                    let buf = &mut ch[pos..pos + n];
-                    filter.process_ramp(buf, &self.previous, &self.coefs, phase, CONTROL_BLOCK);
-                }
-            } else {
-                // Channels in pairs (stereo in one pass), any odd one alone.
-                let mut chans = channels.chunks_mut(2);
-                let mut filters = self.filters.chunks_mut(2);
-                while let (Some(c), Some(f)) = (chans.next(), filters.next()) {
-                    match (c, f) {
-                        ([l, r], [fl, fr]) => MatchedFilter::process_pair(
-                            fl,
-                            fr,
-                            &mut l[pos..pos + n],
-                            &mut r[pos..pos + n],
-                        ),
-                        (c, f) => {
-                            for (ch, filter) in c.iter_mut().zip(f.iter_mut()) {
-                                filter.process_block(&mut ch[pos..pos + n]);
-                            }
-                        }
+            let mut chans = channels[..used].chunks_mut(2);
+            for pair in self.pairs.iter_mut() {
+                match chans.next() {
+                    Some([l, r]) => cascade::process(
+                        core::slice::from_mut(pair),
+                        &mut l[pos..pos + n],
+                        &mut r[pos..pos + n],
+                    ),
+                    Some([m]) => {
+                        // An odd channel runs alone (silence on the other lane).
+                        let mut quiet = [0.0f32; CONTROL_BLOCK];
+                        cascade::process(
+                            core::slice::from_mut(pair),
+                            &mut m[pos..pos + n],
+                            &mut quiet[..n],
+                        );
                     }
+                    _ => {}
                 }
             }
             self.clock.advance(n);

@@ -10,6 +10,7 @@
 
 pub mod analog;
 pub mod biquad;
+pub mod cascade;
 pub mod compressor;
 pub mod control;
 pub mod delay_line;
@@ -26,7 +27,9 @@ pub mod level_detector;
 pub mod limiter;
 pub mod loudness;
 pub mod matched;
+pub mod matched_fit;
 pub mod oversampler;
+pub mod poly;
 pub mod response;
 pub mod saturation;
 pub mod sliding;
