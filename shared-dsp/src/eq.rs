@@ -334,6 +334,25 @@ impl Detector {
     }
 }
 
+/// A dynamic band's gain change in linear phase: applied after the FIR by
+/// an IIR correction (the band at static + dynamic gain, times the inverse
+/// of the band at static gain), its gain delayed by the latency so it lines
+/// up with the delayed audio.
+#[derive(Clone, Debug, Default)]
+struct Correction {
+    /// Gain changes of the last `latency / CONTROL_BLOCK` periods.
+    ring: Vec<f64>,
+    len: usize,
+    pos: usize,
+    /// Gain change the correction realises now (dB).
+    applied: f64,
+    /// Sections in the correction's lanes.
+    sections: usize,
+    /// Periods since the correction last changed (it is dropped once it has
+    /// been unity long enough for its transients to have passed).
+    idle: usize,
+}
+
 /// One band slot.
 #[derive(Clone, Debug)]
 struct Slot {
@@ -345,6 +364,7 @@ struct Slot {
     placement: Placement,
     fade: Fade,
     detector: Detector,
+    correction: Correction,
 }
 
 /// The EQ kernel. Lifecycle as in `DESIGN.md`: [`new`](Self::new) →
@@ -377,8 +397,13 @@ pub struct Eq {
     /// e^{jω} and frequency of the auto-gain grid.
     auto_grid: [f64; AUTO_POINTS],
     linear: LinearPhase,
-    /// The bands' response changed since the linear-phase design last
-    /// looked.
+    /// Phase mode in effect (changes on the control grid).
+    phase: PhaseMode,
+    /// Linear phase: the dynamic bands' corrections after the FIR.
+    corr_lr: Chain,
+    corr_ms: Chain,
+    /// The bands' static response changed since the linear-phase design
+    /// last looked.
     response_changed: bool,
     ticks: u64,
 }
@@ -403,6 +428,7 @@ impl Eq {
             placement: Placement::Stereo,
             fade: Fade::Steady,
             detector: Detector::new(),
+            correction: Correction::default(),
         };
         Self {
             sample_rate: 48_000.0,
@@ -429,6 +455,9 @@ impl Eq {
                 20.0 * 1000f64.powf(i as f64 / (AUTO_POINTS - 1) as f64)
             }),
             linear: LinearPhase::new(),
+            phase: PhaseMode::ZeroLatency,
+            corr_lr: Chain::with_capacity(MAX_BANDS),
+            corr_ms: Chain::with_capacity(MAX_BANDS),
             response_changed: true,
             ticks: 0,
         }
@@ -455,6 +484,10 @@ impl Eq {
             }
         }
         self.linear.prepare(self.sample_rate, max_block);
+        let ring = FirLength::Taps32768.taps(self.sample_rate) / 2 / CONTROL_BLOCK + 1;
+        for slot in &mut self.slots {
+            slot.correction.ring = vec![0.0; ring];
+        }
         self.reset();
     }
 
@@ -512,8 +545,40 @@ impl Eq {
         self.gain = 10f64.powf(self.gain_db / 20.0);
         self.gain_step = 0.0;
         self.ticks = 0;
+        self.enter_phase_mode();
+    }
+
+    /// Takes the requested phase mode: clears the filter states of the mode
+    /// left behind (they did not run), restarts the convolution and designs
+    /// its FIR at once, clears the corrections.
+    fn enter_phase_mode(&mut self) {
+        self.phase = self.params.phase;
+        for l in self.lr.lanes.iter_mut().chain(self.ms.lanes.iter_mut()) {
+            l.reset_states();
+        }
+        self.corr_lr.lanes.clear();
+        self.corr_lr.slots.clear();
+        self.corr_ms.lanes.clear();
+        self.corr_ms.slots.clear();
+        let len = self.linear_latency_periods();
+        for slot in &mut self.slots {
+            let c = &mut slot.correction;
+            c.len = len.min(c.ring.len());
+            c.ring.iter_mut().for_each(|v| *v = 0.0);
+            c.pos = 0;
+            c.applied = 0.0;
+            c.sections = 0;
+            c.idle = 0;
+        }
+        self.linear.set_length(self.params.fir_length);
         self.linear.reset();
+        self.response_changed = true;
         self.linear_design(true);
+    }
+
+    /// The linear-phase latency in control periods.
+    fn linear_latency_periods(&self) -> usize {
+        self.params.fir_length.taps(self.sample_rate) / 2 / CONTROL_BLOCK
     }
 
     /// Sets the target parameters (sanitised; a NaN field takes its default).
@@ -555,7 +620,7 @@ impl Eq {
     /// Latency in samples: 0 in zero-latency mode, half the FIR length in
     /// linear phase.
     pub fn latency(&self) -> usize {
-        match self.params.phase {
+        match self.phase {
             PhaseMode::ZeroLatency => 0,
             PhaseMode::Linear => self.linear.latency(),
         }
@@ -625,7 +690,7 @@ impl Eq {
         }
         let norm = u.iter().map(|v| v * v).sum::<f64>();
         let mut h = (acc.0 / norm * self.gain, acc.1 / norm * self.gain);
-        if self.params.phase == PhaseMode::Linear {
+        if self.phase == PhaseMode::Linear {
             // The FIR's magnitude with its pure delay.
             let mag = h.0.hypot(h.1);
             let phase = -2.0 * PI * f64::from(freq_hz) / f64::from(self.sample_rate)
@@ -730,6 +795,12 @@ impl Eq {
     /// Work due at a control grid point.
     fn on_tick(&mut self) {
         self.ticks += 1;
+        if self.params.phase != self.phase
+            || (self.phase == PhaseMode::Linear
+                && self.params.fir_length.taps(self.sample_rate) != self.linear.taps())
+        {
+            self.enter_phase_mode();
+        }
         let mono = self.channels < 2;
         for i in 0..MAX_BANDS {
             self.tick_band(i, mono);
@@ -752,6 +823,93 @@ impl Eq {
             self.gain = next;
         }
         self.linear_design(false);
+        if self.phase == PhaseMode::Linear {
+            for i in 0..MAX_BANDS {
+                self.tick_correction(i);
+            }
+        }
+    }
+
+    /// Linear phase: moves band `i`'s correction to the gain change of one
+    /// latency ago.
+    fn tick_correction(&mut self, i: usize) {
+        let fs = self.sample_rate;
+        let slot = &mut self.slots[i];
+        let c = &mut slot.correction;
+        let now = if slot.on {
+            slot.detector.applied_db
+        } else {
+            0.0
+        };
+        let delayed = if c.len == 0 {
+            now
+        } else {
+            let v = c.ring[c.pos];
+            c.ring[c.pos] = now;
+            c.pos = (c.pos + 1) % c.len;
+            v
+        };
+        let domain = slot.placement.domain();
+        let chain = match domain {
+            Domain::LeftRight => &mut self.corr_lr,
+            Domain::MidSide => &mut self.corr_ms,
+        };
+        if delayed == c.applied {
+            c.idle += 1;
+            // Unity for 16 periods: H·H⁻¹ has passed its transients.
+            if c.applied == 0.0 && c.sections > 0 && c.idle > 16 {
+                chain.remove(i);
+                c.sections = 0;
+            }
+            return;
+        }
+        c.idle = 0;
+        c.applied = delayed;
+        // Sections: the band at static + delayed gain, then the inverse of
+        // the band at static gain.
+        let base = slot.designer.static_params();
+        let with = BandParams {
+            gain_db: base.gain_db + delayed as f32,
+            ..base
+        }
+        .sanitised();
+        let a = MatchedCoefs::design(&with, fs);
+        let b = slot.designer.static_coefs();
+        let mut coefs = [cascade::IDENTITY; cascade::MAX_BAND_SECTIONS];
+        let mut n = 0;
+        for svf in a.second_order() {
+            if n < coefs.len() {
+                coefs[n] = cascade::lane_coefs(svf);
+                n += 1;
+            }
+        }
+        for svf in b.second_order() {
+            if let Some(inv) = svf.inverse() {
+                if n < coefs.len() {
+                    coefs[n] = cascade::lane_coefs(&inv);
+                    n += 1;
+                }
+            }
+        }
+        let lanes_used = slot.placement.lanes();
+        let pick = |c: &LaneCoefs, used: bool| if used { *c } else { cascade::IDENTITY };
+        chain.insert(i);
+        if let Some(lanes) = chain.get_mut(i) {
+            let ramp = c.sections == n;
+            for (k, co) in coefs[..n].iter().enumerate() {
+                let (l, r) = (pick(co, lanes_used[0]), pick(co, lanes_used[1]));
+                if ramp {
+                    lanes.ramp(k, &l, &r, CONTROL_BLOCK);
+                } else {
+                    if k >= c.sections {
+                        lanes.reset_section(k);
+                    }
+                    lanes.set(k, &l, &r);
+                }
+            }
+            lanes.set_count(n);
+        }
+        c.sections = n;
     }
 
     fn chain(&mut self, domain: Domain) -> &mut Chain {
@@ -837,7 +995,8 @@ impl Eq {
             Domain::MidSide => &mut self.ms,
         };
         if let Some(lanes) = chain.get_mut(i) {
-            if slot.designer.on_tick(core::slice::from_mut(lanes)) || slot.fade != Fade::Steady {
+            slot.designer.on_tick(core::slice::from_mut(lanes));
+            if slot.designer.take_static_changed() || slot.fade != Fade::Steady {
                 self.response_changed = true;
             }
         }
@@ -1012,7 +1171,7 @@ impl Eq {
     /// magnitude of each lane's bands as designed, each band mixed by its
     /// dry/wet fade.
     fn linear_design(&mut self, now: bool) {
-        if self.params.phase != PhaseMode::Linear {
+        if self.phase != PhaseMode::Linear {
             return;
         }
         let changed = core::mem::take(&mut self.response_changed);
@@ -1042,7 +1201,8 @@ impl Eq {
                 if !s.on {
                     continue;
                 }
-                let h = s.designer.coefs().response_complex(freq, fs);
+                // Static: dynamic gain changes come after the FIR.
+                let h = s.designer.static_coefs().response_complex(freq, fs);
                 let h = (1.0 + wet * (h.0 - 1.0), wet * h.1);
                 let lanes = s.placement.lanes();
                 let t = match s.placement.domain() {
@@ -1093,9 +1253,12 @@ impl Eq {
             }
             let dry = (l, r);
             self.run_detectors(&dry, n, sidechain, pos);
-            match self.params.phase {
+            match self.phase {
                 PhaseMode::ZeroLatency => self.run_bands(&mut l[..n], &mut r[..n]),
-                PhaseMode::Linear => self.linear.process(&mut l[..n], &mut r[..n]),
+                PhaseMode::Linear => {
+                    self.linear.process(&mut l[..n], &mut r[..n]);
+                    self.run_corrections(&mut l[..n], &mut r[..n]);
+                }
             }
             self.run_solo(&dry, &mut l[..n], &mut r[..n]);
             for (a, b) in l[..n].iter_mut().zip(r[..n].iter_mut()) {
@@ -1126,6 +1289,18 @@ impl Eq {
         if !self.ms.lanes.is_empty() {
             encode(l, r);
             cascade::process(&mut self.ms.lanes, l, r);
+            decode(l, r);
+        }
+    }
+
+    /// Linear phase: the dynamic bands' corrections after the FIR.
+    fn run_corrections(&mut self, l: &mut [f32], r: &mut [f32]) {
+        if !self.corr_lr.lanes.is_empty() {
+            cascade::process(&mut self.corr_lr.lanes, l, r);
+        }
+        if !self.corr_ms.lanes.is_empty() {
+            encode(l, r);
+            cascade::process(&mut self.corr_ms.lanes, l, r);
             decode(l, r);
         }
     }
@@ -1192,7 +1367,7 @@ impl Eq {
         }
         let n = l.len();
         let (mut a, mut b) = *dry;
-        if self.params.phase == PhaseMode::Linear {
+        if self.phase == PhaseMode::Linear {
             self.linear.delay_dry(&mut a[..n], &mut b[..n]);
         }
         if self.solo_domain == Domain::MidSide {

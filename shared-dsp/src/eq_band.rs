@@ -78,6 +78,11 @@ pub(crate) struct BandDesigner {
     /// A new design is due at the next grid point.
     dirty: bool,
     coefs: MatchedCoefs,
+    /// The design without the gain offset (the same as `coefs` while the
+    /// offset is 0), and whether it changed since the owner last asked.
+    static_coefs: MatchedCoefs,
+    static_stale: bool,
+    static_changed: bool,
     /// Lane coefficients of each live section (the design's, or the
     /// pass-through mix a section fading out is heading to).
     live: [LaneCoefs; MAX_BAND_SECTIONS],
@@ -103,6 +108,9 @@ impl BandDesigner {
             moving: false,
             dirty: false,
             coefs: MatchedCoefs::identity(),
+            static_coefs: MatchedCoefs::identity(),
+            static_stale: true,
+            static_changed: true,
             live: [IDENTITY; MAX_BAND_SECTIONS],
             running: 0,
             lanes_used: [true, true],
@@ -177,6 +185,25 @@ impl BandDesigner {
         &self.coefs
     }
 
+    /// The glide's position without the gain offset (sanitised).
+    pub(crate) fn static_params(&self) -> BandParams {
+        BandParams {
+            gain_db: self.current.gain_db as f32,
+            ..self.current_params()
+        }
+        .sanitised()
+    }
+
+    /// The design of [`static_params`](Self::static_params).
+    pub(crate) fn static_coefs(&self) -> &MatchedCoefs {
+        &self.static_coefs
+    }
+
+    /// Whether the static design changed since the last call.
+    pub(crate) fn take_static_changed(&mut self) -> bool {
+        core::mem::take(&mut self.static_changed)
+    }
+
     /// Jumps to the targets (type, slope and glide), designs and sets
     /// `lanes` at once with cleared states.
     pub(crate) fn reset(&mut self, lanes: &mut [BandLanes]) {
@@ -185,6 +212,7 @@ impl BandDesigner {
         self.current = self.goal;
         self.moving = false;
         self.running = 0;
+        self.static_stale = true;
         for l in lanes.iter_mut() {
             l.reset_states();
             l.set_count(0);
@@ -197,6 +225,7 @@ impl BandDesigner {
     pub(crate) fn apply_now(&mut self, lanes: &mut [BandLanes]) {
         self.kind = self.target.kind;
         self.slope = self.target.slope;
+        self.static_stale = true;
         self.design(lanes, false);
     }
 
@@ -210,6 +239,17 @@ impl BandDesigner {
     fn design(&mut self, lanes: &mut [BandLanes], ramp: bool) {
         self.dirty = false;
         self.coefs = MatchedCoefs::design(&self.current_params(), self.sample_rate);
+        if self.gain_offset_db == 0.0 {
+            if self.static_stale || self.static_coefs != self.coefs {
+                self.static_changed = true;
+            }
+            self.static_coefs = self.coefs;
+            self.static_stale = false;
+        } else if self.static_stale {
+            self.static_coefs = MatchedCoefs::design(&self.static_params(), self.sample_rate);
+            self.static_stale = false;
+            self.static_changed = true;
+        }
         let sections = self.coefs.second_order();
         let count = sections.len();
         let before = self.running;
@@ -281,6 +321,7 @@ impl BandDesigner {
         if self.moving {
             self.glide();
             self.dirty = true;
+            self.static_stale = true;
         }
         if self.dirty {
             self.design(lanes, true);
