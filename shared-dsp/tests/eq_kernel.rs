@@ -610,3 +610,176 @@ fn an_external_sidechain_drives_the_detector() {
     let out_db = 20.0 * (amplitude(&l[40_000..]) / 0.01).log10();
     assert!(out_db.abs() < 0.2, "{out_db}");
 }
+
+/// Largest |second difference| of `x`: a smooth signal of amplitude A at
+/// frequency f has at most A·(2·sin(π·f/fs))²; a step or click adds its
+/// full size.
+fn max_second_difference(x: &[f32]) -> f32 {
+    x.windows(3)
+        .fold(0.0f32, |m, w| m.max((w[0] - 2.0 * w[1] + w[2]).abs()))
+}
+
+#[test]
+fn type_placement_and_on_off_changes_fade_without_a_click() {
+    // A 440 Hz sine through a +12 dB bell at 440 Hz, then the band becomes
+    // a 48 dB/oct low cut at 2 kHz (−60 dB at 440 Hz), moves to the side,
+    // and switches off. Each change fades the band out and in linearly over
+    // N = 480 samples (10 ms), so the output is a sine of amplitude
+    // S ≤ 4·A (+12 dB) times piecewise-linear weights: its second difference
+    // stays below S·d² + 2·S·d/N + S/N (d = 2·sin(π·f/fs): the sine's own
+    // term, the slope cross term, the ramp's corners), plus 10 %. The same
+    // change made at once (EqBand) steps the output far beyond it.
+    let amp = 0.25f32;
+    let f = 440.0f32;
+    let x = sine(f, amp, 48_000);
+    let d = 2.0 * (core::f32::consts::PI * f / FS).sin();
+    let (s_max, n_fade) = (4.0 * amp, 480.0f32);
+    let bound = 1.1 * (s_max * d * d + 2.0 * s_max * d / n_fade + s_max / n_fade);
+    let mut p = EqParams::default();
+    p.bands[0] = band(BandType::Bell, f, 12.0, 1.0);
+    let mut eq = eq_with(&p);
+    let (mut l, mut r) = (x.clone(), x.clone());
+    for (i, (a, b)) in l.chunks_mut(4_800).zip(r.chunks_mut(4_800)).enumerate() {
+        let mut q = *eq.params();
+        match i {
+            2 => {
+                q.bands[0].band.kind = BandType::LowCut;
+                q.bands[0].band.freq_hz = 2_000.0;
+                q.bands[0].band.slope = Slope::Db48;
+            }
+            4 => q.bands[0].placement = Placement::Side,
+            5 => q.bands[0].placement = Placement::Stereo,
+            7 => q.bands[0].enabled = false,
+            8 => q.bands[0].enabled = true,
+            _ => {}
+        }
+        eq.set_params(&q);
+        eq.process(&mut [a, b]);
+    }
+    let worst = max_second_difference(&l[1_000..]);
+    println!("fades: max second difference {worst:.2e}, smooth-sine bound {bound:.2e}");
+    assert!(worst < bound, "{worst} ≥ {bound}");
+    // The band really changed: −60 dB at 440 Hz after the first change.
+    let cut = amplitude(&l[15_000..19_200]) / f64::from(amp);
+    assert!(cut < 0.01, "{cut}");
+
+    // The same type change at once.
+    let mut direct = glass_dsp::eq_band::EqBand::new();
+    direct.set_params(&p.bands[0].band);
+    direct.prepare(FS, 4096, 1);
+    let mut y = x.clone();
+    for (i, a) in y.chunks_mut(4_800).enumerate() {
+        if i == 2 {
+            direct.set_params(&BandParams {
+                kind: BandType::LowCut,
+                freq_hz: 2_000.0,
+                slope: Slope::Db48,
+                ..p.bands[0].band
+            });
+        }
+        direct.process(&mut [a]);
+    }
+    let step = max_second_difference(&y[1_000..]);
+    println!("instant type change: max second difference {step:.2e}");
+    assert!(step > 3.0 * bound);
+}
+
+#[test]
+fn auto_gain_compensates_the_curve_on_pink_noise() {
+    // The compensation is −10·log10 of the mean power gain of the analog
+    // curve over 64 log-spaced points from 20 Hz to 20 kHz (pink noise: equal
+    // power per octave); here recomputed from the prototypes and compared
+    // with the gain the kernel settles on.
+    let mut p = EqParams::default();
+    p.bands[0] = band(BandType::Bell, 1_000.0, 6.0, 0.3);
+    p.bands[1] = band(BandType::HighShelf, 5_000.0, -4.0, 0.7);
+    p.bands[2] = EqBandSettings {
+        placement: Placement::Left,
+        ..band(BandType::LowShelf, 100.0, 9.0, 0.7)
+    };
+    p.auto_gain = true;
+    p.output_gain_db = 1.5;
+    let mut eq = eq_with(&p);
+    let protos: Vec<_> = p.bands[..3]
+        .iter()
+        .map(|b| glass_dsp::analog::AnalogPrototype::new(&b.band))
+        .collect();
+    let mut mean = 0.0;
+    for i in 0..64 {
+        let f = 20.0 * 1000f64.powf(f64::from(i) / 63.0);
+        let g = |k: usize| 10f64.powf(protos[k].magnitude_db_at(f) / 10.0);
+        // Left: all three bands; right: the stereo ones.
+        mean += 0.5 * (g(0) * g(1) * g(2) + g(0) * g(1));
+    }
+    let want = 1.5 - 10.0 * (mean / 64.0).log10();
+    let (mut l, mut r) = (vec![0.0f32; 24_000], vec![0.0f32; 24_000]);
+    eq.process(&mut [&mut l, &mut r]);
+    let got = 20.0 * eq.output_gain().log10();
+    println!("auto gain: {got:.3} dB, closed form {want:.3} dB");
+    assert!((got - want).abs() < 0.01);
+    assert!(want < -1.0, "the curve boosts overall: {want}");
+}
+
+#[test]
+fn bands_at_and_above_nyquist_and_q_extremes_stay_stable_in_the_kernel() {
+    // 22.05 kHz, every type and slope, at 10 Hz, Nyquist and beyond, Q at
+    // both ends, ±30 dB, each placement: impulse responses finite and
+    // decayed (a cascade of slow resonances may beat, so the test is a
+    // 24 s response whose last eighth holds less than 1e-6 of the first
+    // eighth's energy: a Q-40 shelf at 10 Hz decays with τ ≈ 3 s); mono too.
+    let fs = 22_050.0f32;
+    let kinds = [
+        BandType::Bell,
+        BandType::LowShelf,
+        BandType::HighShelf,
+        BandType::LowCut,
+        BandType::HighCut,
+        BandType::Notch,
+        BandType::BandPass,
+        BandType::TiltShelf,
+        BandType::AllPass,
+    ];
+    for channels in [1usize, 2] {
+        for kind in kinds {
+            let mut p = EqParams::default();
+            let mut k = 0;
+            for slope in [Slope::Db6, Slope::Db48, Slope::Db96] {
+                for freq in [10.0f32, 11_025.0, 30_000.0] {
+                    for q in [0.025f32, 40.0] {
+                        p.bands[k] = EqBandSettings {
+                            placement: [Placement::Stereo, Placement::Mid, Placement::Right][k % 3],
+                            ..band(kind, freq, if k % 2 == 0 { 30.0 } else { -30.0 }, q)
+                        };
+                        p.bands[k].band.slope = slope;
+                        k += 1;
+                    }
+                }
+            }
+            let mut eq = Eq::new();
+            eq.set_params(&p);
+            eq.prepare(fs, 512, channels);
+            let n = 1 << 19;
+            let mut l = vec![0.0f32; n];
+            let mut r = vec![0.0f32; n];
+            l[0] = 1.0;
+            r[0] = 1.0;
+            for (a, b) in l.chunks_mut(4096).zip(r.chunks_mut(4096)) {
+                if channels == 2 {
+                    eq.process(&mut [a, b]);
+                } else {
+                    eq.process(&mut [a]);
+                }
+            }
+            assert!(
+                l.iter().chain(&r).all(|v| v.is_finite()),
+                "{kind:?} {channels}"
+            );
+            let energy = |x: &[f32]| x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
+            let (early, late) = (energy(&l[..n / 8]), energy(&l[7 * n / 8..]));
+            assert!(
+                late <= early * 1e-6,
+                "{kind:?} {channels}: {early} → {late}"
+            );
+        }
+    }
+}
