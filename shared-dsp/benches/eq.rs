@@ -1,24 +1,32 @@
-//! Throughput of Glasswork EQ bands over one second of 48 kHz stereo white
-//! noise (96 000 samples per iteration), zero-latency (matched) mode.
+//! Throughput of the Glasswork EQ kernel over one second of 48 kHz stereo
+//! white noise (96 000 samples per iteration), in 512-sample host blocks.
 //!
 //! Run with `cargo bench -p glass-dsp --bench eq`. The real-time factor is
-//! 1 s / time per iteration; the targets of issue 3 are ≥ 2000x for one bell
-//! (≤ 500 µs) and ≥ 600x for eight (≤ 1.67 ms). `eight_bells_swept` moves
-//! every band's frequency each 64-sample host block, so coefficients are
-//! redesigned on every control period and ramped per sample.
+//! 1 s / time per iteration. Targets (issue 3): zero latency, one active bell
+//! ≥ 2000x (≤ 500 µs), eight ≥ 600x (≤ 1.67 ms).
+//!
+//! - `zero_latency/bells/N`: N static bells spread from 100 Hz to 10 kHz
+//!   (±6 dB, Q 1); the cost per band is the slope between N = 1, 8 and 24,
+//!   `bells/0` the kernel's own overhead (no band).
+//! - `zero_latency/eight_bells_swept`: every band's frequency moves each
+//!   host block, so each is redesigned every control period (32 samples)
+//!   and ramps per sample.
+//! - `linear_phase/eight_bells/L`: the same eight bells as FIR of each
+//!   length (the FIR designed once; the cost is the convolution).
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use glass_dsp::analog::{BandParams, BandType, Slope};
-use glass_dsp::eq_band::EqBand;
+use glass_dsp::eq::{Eq, EqBandSettings, EqParams, PhaseMode};
+use glass_dsp::linear_phase::FirLength;
 
 const FS: f32 = 48_000.0;
-const CHANNELS: usize = 2;
 const LEN: usize = 48_000;
+const HOST: usize = 512;
 
 /// Deterministic white noise in [−1, 1) (xorshift32), one buffer per channel.
 fn stereo_noise() -> Vec<Vec<f32>> {
     let mut s = 0x1234_5678u32;
-    (0..CHANNELS)
+    (0..2)
         .map(|_| {
             (0..LEN)
                 .map(|_| {
@@ -33,63 +41,97 @@ fn stereo_noise() -> Vec<Vec<f32>> {
 }
 
 /// `n` bells spread from 100 Hz to 10 kHz, ±6 dB, Q 1.
-fn bells(n: usize) -> Vec<EqBand> {
-    (0..n)
-        .map(|i| {
-            let mut band = EqBand::new();
-            band.set_params(&BandParams {
+fn bells(n: usize, phase: PhaseMode, fir_length: FirLength) -> EqParams {
+    let mut p = EqParams {
+        phase,
+        fir_length,
+        ..EqParams::default()
+    };
+    for i in 0..n {
+        p.bands[i] = EqBandSettings {
+            enabled: true,
+            band: BandParams {
                 kind: BandType::Bell,
                 freq_hz: 100.0 * 100f32.powf(i as f32 / n.max(2).saturating_sub(1) as f32),
                 gain_db: if i % 2 == 0 { 6.0 } else { -6.0 },
                 q: 1.0,
                 slope: Slope::Db12,
-            });
-            band.prepare(FS, 4096, CHANNELS);
-            band
-        })
-        .collect()
+            },
+            ..EqBandSettings::default()
+        };
+    }
+    p
 }
 
-fn process(bands: &mut [EqBand], bufs: &mut [Vec<f32>], host: usize, sweep: bool) {
+fn kernel(p: &EqParams) -> Eq {
+    let mut eq = Eq::new();
+    eq.set_params(p);
+    eq.prepare(FS, HOST, 2);
+    eq
+}
+
+fn run(eq: &mut Eq, bufs: &mut [Vec<f32>], sweep: Option<&EqParams>) {
     let mut pos = 0;
     let mut block = 0usize;
     while pos < LEN {
-        let end = (pos + host).min(LEN);
-        let (l, r) = bufs.split_at_mut(1);
-        let mut chans = [&mut l[0][pos..end], &mut r[0][pos..end]];
-        for (i, band) in bands.iter_mut().enumerate() {
-            if sweep {
-                let mut p = band.current_params();
-                p.freq_hz = 200.0 * (1.0 + ((block + i) % 50) as f32 * 0.1);
-                band.set_params(&p);
+        let end = (pos + HOST).min(LEN);
+        if let Some(base) = sweep {
+            let mut p = *base;
+            for (i, b) in p.bands.iter_mut().enumerate().filter(|(_, b)| b.enabled) {
+                b.band.freq_hz = 200.0 * (1.0 + ((block + i) % 50) as f32 * 0.1);
             }
-            band.process(&mut chans);
+            eq.set_params(&p);
         }
+        let (l, r) = bufs.split_at_mut(1);
+        eq.process(&mut [&mut l[0][pos..end], &mut r[0][pos..end]]);
         pos = end;
         block += 1;
     }
 }
 
-fn eq(c: &mut Criterion) {
+fn bench(c: &mut Criterion) {
     let noise = stereo_noise();
-    let mut group = c.benchmark_group("eq_stereo_second_48k");
-    group.throughput(Throughput::Elements((CHANNELS * LEN) as u64));
-    for (name, n, sweep) in [
-        ("one_bell", 1, false),
-        ("eight_bells", 8, false),
-        ("eight_bells_swept", 8, true),
-    ] {
-        let mut bands = bells(n);
-        group.bench_function(name, |b| {
+    let mut group = c.benchmark_group("zero_latency");
+    group.throughput(Throughput::Elements((2 * LEN) as u64));
+    for n in [0usize, 1, 8, 24] {
+        let mut eq = kernel(&bells(n, PhaseMode::ZeroLatency, FirLength::default()));
+        group.bench_with_input(BenchmarkId::new("bells", n), &n, |b, _| {
             b.iter_batched_ref(
                 || noise.clone(),
-                |bufs| process(&mut bands, bufs, 512, sweep),
+                |bufs| run(&mut eq, bufs, None),
                 BatchSize::LargeInput,
             )
         });
     }
+    let swept = bells(8, PhaseMode::ZeroLatency, FirLength::default());
+    let mut eq = kernel(&swept);
+    group.bench_function("eight_bells_swept", |b| {
+        b.iter_batched_ref(
+            || noise.clone(),
+            |bufs| run(&mut eq, bufs, Some(&swept)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("linear_phase");
+    group.throughput(Throughput::Elements((2 * LEN) as u64));
+    for length in FirLength::ALL {
+        let mut eq = kernel(&bells(8, PhaseMode::Linear, length));
+        group.bench_with_input(
+            BenchmarkId::new("eight_bells", length.taps_at_48k()),
+            &length,
+            |b, _| {
+                b.iter_batched_ref(
+                    || noise.clone(),
+                    |bufs| run(&mut eq, bufs, None),
+                    BatchSize::LargeInput,
+                )
+            },
+        );
+    }
     group.finish();
 }
 
-criterion_group!(benches, eq);
+criterion_group!(benches, bench);
 criterion_main!(benches);

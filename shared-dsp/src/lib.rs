@@ -10,6 +10,7 @@
 
 pub mod analog;
 pub mod biquad;
+pub mod cascade;
 pub mod compressor;
 pub mod control;
 pub mod delay_line;
@@ -18,15 +19,19 @@ pub mod diffuser;
 pub mod dither;
 pub mod echo;
 pub mod envelope;
+pub mod eq;
 pub mod eq_band;
 pub mod fast_math;
 pub mod fir;
 pub mod gain_computer;
 pub mod level_detector;
 pub mod limiter;
+pub mod linear_phase;
 pub mod loudness;
 pub mod matched;
+pub mod matched_fit;
 pub mod oversampler;
+pub mod poly;
 pub mod response;
 pub mod saturation;
 pub mod sliding;

@@ -181,6 +181,48 @@ impl SvfCoefs {
         }
     }
 
+    /// The inverse filter 1/H: numerator and denominator swapped, the
+    /// result renormalised to the SVF form. Needs a minimum-phase numerator
+    /// with no zero at DC, Nyquist or on the unit circle (m0 > 0,
+    /// m0 + m2 > 0, m0·k + m1 > 0), as the bells and shelves of
+    /// [`crate::matched`] have; returns `None` otherwise.
+    pub fn inverse(&self) -> Option<SvfCoefs> {
+        let n2 = self.m0;
+        let n1 = self.m0 * self.k + self.m1;
+        let n0 = self.m0 + self.m2;
+        if !(n2 > 0.0 && n1 > 0.0 && n0 > 0.0) {
+            return None;
+        }
+        // 1/H = (s² + k·s + 1)/(n2·s² + n1·s + n0); with s = s'·w,
+        // w = √(n0/n2), its denominator is n0·(s'² + k'·s' + 1).
+        let w = (n0 / n2).sqrt();
+        let k = n1 / (n2 * n0).sqrt();
+        let (p2, p1, p0) = (1.0 / n2, self.k * w / n0, 1.0 / n0);
+        SvfCoefs::from_parts(self.g * w, k, p2, p1 - p2 * k, p0 - p2)
+    }
+
+    /// The same filter in state-space form on the SVF's own integrator
+    /// states (s1, s2): with v = x − s2,
+    /// y = d·x + c1·s1 + c2·s2, s1' = a11·s1 + b1·v, s2' = s2 + b1·s1 + b2·v.
+    /// Returns [d, c1, c2, a11, b1, b2]. Expanding [`Svf::process`] gives
+    /// these (d = m0 + m1·a2 + m2·a3, c1 = m1·a1 + m2·a2,
+    /// c2 = m2·(1 − a3) − m1·a2, a11 = 2·a1 − 1, b1 = 2·a2, b2 = 2·a3): one
+    /// multiply fewer per sample than the SVF's own arithmetic, and the
+    /// states are the same, so the two forms can take over from each other
+    /// between any two samples.
+    pub fn state_space(&self) -> [f64; 6] {
+        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let (m0, m1, m2) = (self.m0, self.m1, self.m2);
+        [
+            m0 + m1 * a2 + m2 * a3,
+            m1 * a1 + m2 * a2,
+            m2 * (1.0 - a3) - m1 * a2,
+            2.0 * a1 - 1.0,
+            2.0 * a2,
+            2.0 * a3,
+        ]
+    }
+
     /// Pass-through coefficients (output = input, states idle at a 1 kHz /
     /// 48 kHz Butterworth setting so a later change starts from sane values).
     pub fn identity() -> Self {

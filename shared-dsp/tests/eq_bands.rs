@@ -5,10 +5,11 @@
 //! prototype of `glass_dsp::analog`, the Butterworth magnitude
 //! 1/(1 + (f/fc)^(2n))) and with the band's own `response()`.
 
-use glass_dsp::analog::{AnalogPrototype, BandParams, BandType, Slope};
+use glass_dsp::analog::{AnalogPrototype, AnalogSection, BandParams, BandType, Slope};
+use glass_dsp::cascade::{self, BandLanes, LaneCoefs};
 use glass_dsp::control::CONTROL_BLOCK;
 use glass_dsp::eq_band::EqBand;
-use glass_dsp::matched::{MatchedCoefs, MatchedFilter};
+use glass_dsp::matched::MatchedCoefs;
 use glass_dsp::response::FrequencyResponse;
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
@@ -72,182 +73,202 @@ fn db(c: Complex<f64>) -> f64 {
     20.0 * c.norm().log10()
 }
 
-/// Worst |measured − analog| in dB from 20 Hz to 20 kHz.
-fn worst_vs_analog(p: &BandParams, fs: f32) -> (f64, f64) {
-    worst_vs_analog_up_to(p, fs, 20_000.0)
+/// Slowest decay time constant (s) of the analog prototype's poles: the
+/// digital bands approximate minimum-phase prototypes, so their poles decay
+/// alike (the fitted Nyquist poles decay within a few samples).
+fn slowest_decay_s(proto: &AnalogPrototype) -> f64 {
+    let w0 = 2.0 * core::f64::consts::PI * proto.freq_hz();
+    proto
+        .sections()
+        .iter()
+        .map(|s| match *s {
+            AnalogSection::Second { wp, qp, .. } => {
+                let zeta = 0.5 / qp;
+                let rate = if zeta < 1.0 {
+                    zeta * wp * w0
+                } else {
+                    wp * w0 * (zeta - (zeta * zeta - 1.0).sqrt())
+                };
+                1.0 / rate
+            }
+            AnalogSection::First { wp, .. } => 1.0 / (wp * w0),
+        })
+        .fold(0.0, f64::max)
 }
 
-/// Worst |measured − analog| in dB (and where) from 20 Hz to `hi` Hz.
-fn worst_vs_analog_up_to(p: &BandParams, fs: f32, hi: f64) -> (f64, f64) {
+/// Impulse-response length that leaves less than e^−12 (−104 dB) of the
+/// slowest pole's envelope beyond its end: the FFT then equals the response
+/// to within 0.001 dB even at the peak of a Q-225 pole pair.
+fn ir_len(p: &BandParams, fs: f32) -> usize {
+    let tau = slowest_decay_s(&AnalogPrototype::new(p));
+    ((12.0 * tau * f64::from(fs)) as usize)
+        .next_power_of_two()
+        .max(1 << 16)
+}
+
+/// Bins to check: `points` log-spaced from `lo` to `hi` Hz, plus bins every
+/// quarter bandwidth within ±3 bandwidths of each resonance (pole or zero
+/// pair of Q > 1) in that range, where a log grid would step over a narrow
+/// peak.
+fn check_bins(
+    p: &BandParams,
+    fs: f32,
+    n: usize,
+    lo: f64,
+    hi: f64,
+    points: usize,
+) -> Vec<(usize, f64)> {
+    let mut bins = log_bins(fs, n, lo, hi, points);
+    let proto = AnalogPrototype::new(p);
+    let df = f64::from(fs) / n as f64;
+    for s in proto.sections() {
+        if let AnalogSection::Second { n2, n1, n0, wp, qp } = *s {
+            let mut res = vec![(wp, qp)];
+            if n2 > 0.0 && n1 > 0.0 {
+                let wz = (n0 / n2).sqrt();
+                res.push((wz, wz * n2 / n1));
+            }
+            for (w, q) in res {
+                if q <= 1.0 {
+                    continue;
+                }
+                let fr = w * proto.freq_hz();
+                for i in -12..=12 {
+                    let f = fr * (1.0 + f64::from(i) * 0.25 / (2.0 * q));
+                    if f >= lo && f <= hi {
+                        let k = (f / df).round() as usize;
+                        bins.push((k, k as f64 * df));
+                    }
+                }
+            }
+        }
+    }
+    bins
+}
+
+/// Worst |measured − analog| in dB (and where) from `lo` to `hi` Hz.
+fn worst_vs_analog_between(p: &BandParams, fs: f32, lo: f64, hi: f64) -> (f64, f64) {
+    let n = ir_len(p, fs);
     let mut b = band(p, fs);
-    let spec = spectrum(&impulse_response(&mut b, IR_LEN));
+    let spec = spectrum(&impulse_response(&mut b, n));
     let proto = AnalogPrototype::new(p);
     let mut worst = (0.0f64, 0.0f64);
-    for (k, f) in log_bins(fs, IR_LEN, 20.0, hi, 600) {
+    for (k, f) in check_bins(p, fs, n, lo, hi, 600) {
         let err = (db(spec[k]) - proto.magnitude_db_at(f)).abs();
-        if err > worst.0 {
+        if err.is_nan() || err > worst.0 {
             worst = (err, f);
         }
     }
     worst
 }
 
-/// The issue's accuracy target over the whole grid. Not met yet by the
-/// three-point matched design: wide bells and shelves deviate between the
-/// matched frequencies near Nyquist (worst errors are printed per type and
-/// rate); run with `--ignored` to see them.
-#[test]
-#[ignore = "issue 3 target (0.1 dB, 20 Hz-20 kHz, up to 16 kHz) not met yet near Nyquist"]
-fn bells_and_shelves_match_the_analog_prototype_within_a_tenth_of_a_db() {
-    let freqs = [20.0f32, 100.0, 1_000.0, 5_000.0, 10_000.0, 16_000.0];
-    let cases: [(BandType, Slope, &[f32], &[f32]); 7] = [
-        (
-            BandType::Bell,
-            Slope::Db12,
-            &[-30.0, -12.0, 6.0, 18.0, 30.0],
-            &[0.3, BQ, 2.0, 6.0],
-        ),
-        (
-            BandType::LowShelf,
-            Slope::Db12,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, BQ, 1.5],
-        ),
-        (
-            BandType::HighShelf,
-            Slope::Db12,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, BQ, 1.5],
-        ),
-        (
-            BandType::TiltShelf,
-            Slope::Db12,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[0.5, BQ, 1.5],
-        ),
-        (
-            BandType::LowShelf,
-            Slope::Db6,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[BQ],
-        ),
-        (
-            BandType::HighShelf,
-            Slope::Db6,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[BQ],
-        ),
-        (
-            BandType::TiltShelf,
-            Slope::Db6,
-            &[-30.0, -12.0, 6.0, 30.0],
-            &[BQ],
-        ),
+/// Every bell and shelf type across the issue's ranges: Q 0.025 to 40,
+/// ±30 dB, centred 20 Hz to 16 kHz.
+fn accuracy_cases() -> Vec<BandParams> {
+    let freqs = [
+        20.0f32, 100.0, 1_000.0, 5_000.0, 10_000.0, 12_000.0, 14_000.0, 16_000.0,
     ];
-    let mut failures = Vec::new();
-    for (kind, slope, gains, qs) in cases {
-        for fs in RATES {
-            let mut worst = (0.0f64, String::new());
-            for &f in &freqs {
-                for &g in gains {
-                    for &q in qs {
-                        let p = params(kind, f, g, q, slope);
-                        let (err, at) = worst_vs_analog(&p, fs);
-                        let label = format!("{f} Hz {g:+} dB Q {q} (worst at {at:.0} Hz)");
-                        if err >= 0.1 {
-                            failures
-                                .push(format!("{kind:?} {slope:?} fs {fs}: {label}: {err:.4} dB"));
-                        }
-                        if err > worst.0 {
-                            worst = (err, label);
-                        }
-                    }
-                }
+    let gains = [-30.0f32, -18.0, -6.0, -1.0, 3.0, 12.0, 30.0];
+    let bell_qs = [0.025f32, 0.1, 0.3, BQ, 2.0, 6.0, 40.0];
+    let shelf_qs = [0.025f32, 0.3, BQ, 1.5, 6.0, 40.0];
+    let mut out = Vec::new();
+    for f in freqs {
+        for g in gains {
+            for q in bell_qs {
+                out.push(params(BandType::Bell, f, g, q, Slope::Db12));
             }
-            println!(
-                "{kind:?} {slope:?} at {fs} Hz: worst {:.4} dB, {}",
-                worst.0, worst.1
+            for kind in [BandType::LowShelf, BandType::HighShelf, BandType::TiltShelf] {
+                for q in shelf_qs {
+                    out.push(params(kind, f, g, q, Slope::Db12));
+                }
+                out.push(params(kind, f, g, BQ, Slope::Db6));
+            }
+        }
+    }
+    out
+}
+
+/// The issue's accuracy target: in zero-latency mode the measured magnitude
+/// (FFT of the impulse response) matches the analog prototype within 0.1 dB
+/// from 20 Hz to 20 kHz at 44.1 and 48 kHz, for bells and shelves (and the
+/// tilt shelf) centred up to 16 kHz, every Q from 0.025 to 40 and gain to
+/// ±30 dB. Worst errors are printed per type and rate.
+#[test]
+fn bells_and_shelves_match_the_analog_prototype_within_a_tenth_of_a_db() {
+    let cases = accuracy_cases();
+    let mut failures = Vec::new();
+    for fs in RATES {
+        let mut worst: Vec<(String, f64, String)> = Vec::new();
+        for p in &cases {
+            let (err, at) = worst_vs_analog_between(p, fs, 20.0, 20_000.0);
+            let label = format!(
+                "{} Hz {:+} dB Q {} (at {at:.0} Hz)",
+                p.freq_hz, p.gain_db, p.q
             );
+            if err.is_nan() || err >= 0.1 {
+                failures.push(format!(
+                    "{:?} {:?} fs {fs}: {label}: {err:.4} dB",
+                    p.kind, p.slope
+                ));
+            }
+            let key = format!("{:?} {:?}", p.kind, p.slope);
+            match worst.iter_mut().find(|w| w.0 == key) {
+                Some(w) if err > w.1 => *w = (key, err, label),
+                Some(_) => {}
+                None => worst.push((key, err, label)),
+            }
+        }
+        for (key, err, label) in worst {
+            println!("{key} at {fs} Hz: worst {err:.4} dB, {label}");
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// Above 20 kHz the fit has a tenth of the weight: up to Nyquist the
+/// response stays within 1 dB of the prototype for Q up to 6. A Q-40 shelf
+/// whose resonance lies between 20 kHz and Nyquist (e.g. 10 kHz ±30 dB at
+/// 48 kHz: a Q-40 pair at 23.7 kHz) is not followed there, but never rises
+/// above the prototype's largest gain (no spike is added).
 #[test]
-fn matched_bands_equal_the_prototype_at_dc_centre_and_nyquist() {
-    // The matched design's defining property, measured: the FFT of the
-    // impulse response equals the analog prototype at the band frequency
-    // and at Nyquist (and at the lowest bin, 0.37 Hz, near DC), at every
-    // band frequency up to 16 kHz, for every gain and Q below.
-    let mut worst = 0.0f64;
+fn above_twenty_khz_the_response_stays_near_the_prototype() {
+    let mut worst = (0.0f64, String::new());
+    let mut worst_excess = (f64::NEG_INFINITY, String::new());
     for fs in RATES {
-        let df = f64::from(fs) / IR_LEN as f64;
-        for kind in [
-            BandType::Bell,
-            BandType::LowShelf,
-            BandType::HighShelf,
-            BandType::TiltShelf,
-        ] {
-            for slope in [Slope::Db6, Slope::Db12] {
-                // (From 100 Hz: a Q-34 pole pair at 20 Hz outlasts the
-                // 3 s impulse response.)
-                for f0 in [100.0f32, 1_000.0, 16_000.0] {
-                    for (g, q) in [(-30.0f32, 0.3f32), (12.0, 2.0), (30.0, 6.0)] {
-                        let p = params(kind, f0, g, q, slope);
-                        let mut b = band(&p, fs);
-                        let spec = spectrum(&impulse_response(&mut b, IR_LEN));
-                        let proto = AnalogPrototype::new(&p);
-                        let centre = (f64::from(f0) / df).round() as usize;
-                        for k in [1, centre, IR_LEN / 2] {
-                            let err = (db(spec[k]) - proto.magnitude_db_at(k as f64 * df)).abs();
-                            // The centre bin lies up to half a bin (0.18 Hz)
-                            // off f0; 0.01 dB covers that at Q 6.
-                            assert!(err < 0.01, "{p:?} fs {fs} bin {k}: {err} dB");
-                            worst = worst.max(err);
-                        }
+        for p in accuracy_cases() {
+            let n = ir_len(&p, fs);
+            let mut b = band(&p, fs);
+            let spec = spectrum(&impulse_response(&mut b, n));
+            let proto = AnalogPrototype::new(&p);
+            let peak = (0..=4000)
+                .map(|i| proto.magnitude_db_at(1.0 * 1e5f64.powf(f64::from(i) / 4000.0)))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let nyquist = 0.4999 * f64::from(fs);
+            for (k, f) in check_bins(&p, fs, n, 20_000.0, nyquist, 100) {
+                let label = format!("{p:?} fs {fs} at {f:.0} Hz");
+                let measured = db(spec[k]);
+                if p.q <= 6.0 {
+                    let err = (measured - proto.magnitude_db_at(f)).abs();
+                    if err > worst.0 {
+                        worst = (err, label.clone());
                     }
                 }
-            }
-        }
-    }
-    println!("matched points: worst {worst:.2e} dB");
-}
-
-#[test]
-fn narrow_and_low_bands_match_the_analog_prototype_within_a_tenth_of_a_db() {
-    // Where the matched design already meets the issue's 0.1 dB from 20 Hz
-    // to 20 kHz (measured worst printed): bells of Q ≥ 2 up to 1 kHz and
-    // ±12 dB, 12 dB/oct shelves of Q 1/√2 up to 1 kHz.
-    let mut failures = Vec::new();
-    for fs in RATES {
-        let mut cases = Vec::new();
-        for f in [20.0f32, 100.0, 1_000.0] {
-            for g in [-12.0f32, -3.0, 6.0, 12.0] {
-                for q in [2.0f32, 6.0, 20.0] {
-                    cases.push(params(BandType::Bell, f, g, q, Slope::Db12));
+                if measured - peak > worst_excess.0 {
+                    worst_excess = (measured - peak, label);
                 }
             }
         }
-        for kind in [BandType::LowShelf, BandType::HighShelf, BandType::TiltShelf] {
-            for f in [20.0f32, 100.0, 1_000.0] {
-                for g in [-12.0f32, 6.0, 12.0] {
-                    cases.push(params(kind, f, g, BQ, Slope::Db12));
-                }
-            }
-        }
-        let mut worst = (0.0f64, String::new());
-        for p in cases {
-            let (err, at) = worst_vs_analog(&p, fs);
-            if err >= 0.1 {
-                failures.push(format!("{p:?} fs {fs}: {err:.4} dB at {at:.0} Hz"));
-            }
-            if err > worst.0 {
-                worst = (err, format!("{p:?} at {at:.0} Hz"));
-            }
-        }
-        println!("fs {fs}: worst {:.4} dB ({})", worst.0, worst.1);
     }
-    assert!(failures.is_empty(), "{failures:#?}");
+    println!(
+        "20 kHz to Nyquist, Q ≤ 6: worst {:.3} dB ({})",
+        worst.0, worst.1
+    );
+    println!(
+        "20 kHz to Nyquist, above the prototype's peak gain by at most {:.3} dB ({})",
+        worst_excess.0, worst_excess.1
+    );
+    assert!(worst.0 < 1.0, "{worst:?}");
+    assert!(worst_excess.0 < 0.5, "{worst_excess:?}");
 }
 
 #[test]
@@ -384,6 +405,75 @@ fn response_equals_the_measured_response() {
     println!("response() vs measured, down to −60 dB: worst {worst:.2e} dB");
 }
 
+/// A band designed anew every sample, switching sections on and off as
+/// `EqBand` does but per sample: a section that appears starts from silence
+/// with a pass-through output mix and blends its mix in over one control
+/// period; one that disappears blends its mix out over one period.
+#[derive(Default)]
+struct PerSampleReference {
+    lanes: BandLanes,
+    /// Per slot: (samples since it appeared, samples since it was dropped
+    /// or None, last designed coefficients).
+    slots: Vec<(usize, Option<usize>, LaneCoefs)>,
+}
+
+impl PerSampleReference {
+    /// Starts with `design` running (as a band does after `reset`).
+    fn new(design: &MatchedCoefs) -> Self {
+        let mut r = Self::default();
+        for (i, svf) in design.second_order().iter().enumerate() {
+            let to = cascade::lane_coefs(svf);
+            r.slots.push((CONTROL_BLOCK, None, to));
+            r.lanes.set(i, &to, &to);
+        }
+        r
+    }
+
+    fn process(&mut self, design: &MatchedCoefs, x: f32) -> f32 {
+        let sections = design.second_order();
+        let lerp = |a: &LaneCoefs, b: &LaneCoefs, t: f64| -> LaneCoefs {
+            core::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
+        };
+        let period = CONTROL_BLOCK as f64;
+        for (i, svf) in sections.iter().enumerate() {
+            let to = cascade::lane_coefs(svf);
+            if i >= self.slots.len() {
+                self.slots.push((0, None, to));
+                self.lanes.reset_section(i);
+            } else if self.slots[i].1.is_some() {
+                self.slots[i] = (0, None, to);
+                self.lanes.reset_section(i);
+            }
+            let age = self.slots[i].0;
+            self.slots[i].0 += 1;
+            self.slots[i].2 = to;
+            let t = ((age + 1) as f64 / period).min(1.0);
+            let eff = lerp(&cascade::pass_through_mix(&to), &to, t);
+            self.lanes.set(i, &eff, &eff);
+        }
+        for i in sections.len()..self.slots.len() {
+            let gone = self.slots[i].1.unwrap_or(0);
+            self.slots[i].1 = Some(gone + 1);
+            let last = self.slots[i].2;
+            let t = ((gone + 1) as f64 / period).min(1.0);
+            let eff = lerp(&last, &cascade::pass_through_mix(&last), t);
+            self.lanes.set(i, &eff, &eff);
+        }
+        while self.slots.len() > sections.len()
+            && self
+                .slots
+                .last()
+                .is_some_and(|s| s.1.is_some_and(|g| g > CONTROL_BLOCK))
+        {
+            self.slots.pop();
+        }
+        self.lanes.set_count(self.slots.len());
+        let (mut l, mut r) = ([x], [0.0f32]);
+        cascade::process(core::slice::from_mut(&mut self.lanes), &mut l, &mut r);
+        l[0]
+    }
+}
+
 /// 20 Hz·1000^((1 − cos 2π·10t)/2) at sample `n`.
 fn sweep_hz(n: usize, fs: f32) -> f64 {
     let t = n as f64 / f64::from(fs);
@@ -409,8 +499,10 @@ fn swept(p: BandParams, fs: f32, host: usize, input: &[f32]) -> Vec<f32> {
 fn a_ten_hertz_sweep_neither_blows_up_nor_clicks() {
     // Bound on clicks: the band's per-block coefficient steps are compared
     // with the same glide recomputed every sample (the smoothest a
-    // time-varying filter of this trajectory can be). The difference is the
-    // zipper noise the grid adds; it must stay 70 dB below the input.
+    // time-varying filter of this trajectory can be), with sections switched
+    // on and off as the band does (see `PerSampleReference`). The
+    // difference is the zipper noise the grid adds; it must stay 70 dB
+    // below the input.
     let fs = 48_000.0f32;
     let len = 48_000;
     let amp = 0.5f32;
@@ -444,7 +536,7 @@ fn a_ten_hertz_sweep_neither_blows_up_nor_clicks() {
             trajectory.push(b.current_params());
             b.process(&mut [&mut dummy[1..]]);
         }
-        let mut reference = MatchedFilter::new();
+        let mut reference = PerSampleReference::new(&MatchedCoefs::design(&trajectory[0], fs));
         let mut ref_out = input.clone();
         let last = trajectory.len() - 1;
         for (n, v) in ref_out.iter_mut().enumerate() {
@@ -455,8 +547,7 @@ fn a_ten_hertz_sweep_neither_blows_up_nor_clicks() {
                 freq_hz: a.freq_hz * (bb.freq_hz / a.freq_hz).powf(x),
                 ..a
             };
-            reference.set_coefs(&MatchedCoefs::design(&q, fs));
-            reference.process_block(core::slice::from_mut(v));
+            *v = reference.process(&MatchedCoefs::design(&q, fs), *v);
         }
         let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         // A click or zipper step is broadband; a slightly different smooth
