@@ -36,6 +36,7 @@ pub mod response;
 pub mod saturation;
 pub mod sliding;
 pub mod smoother;
+pub mod spectrum_analyser;
 pub mod svf;
 pub mod tape;
 pub mod tempo;

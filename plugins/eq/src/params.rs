@@ -9,11 +9,16 @@
 use glass_dsp::analog::{
     BandParams, BandType, Slope, MAX_FREQ_HZ, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q,
 };
+use glass_dsp::eq::{
+    DynamicParams, EqBandSettings, EqParams, Placement as KPlacement, PhaseMode as KPhase,
+    MAX_BANDS, MIN_THRESHOLD_DB,
+};
+use glass_dsp::linear_phase::FirLength;
 use nice_plug::prelude::*;
 use std::sync::{Arc, RwLock};
 
 /// Number of bands.
-pub const BANDS: usize = 24;
+pub const BANDS: usize = MAX_BANDS;
 /// Largest dynamic range of a band, dB (either way).
 pub const MAX_DYN_RANGE_DB: f32 = 30.0;
 /// Output gain range, ±dB.
@@ -206,13 +211,13 @@ pub enum LinearLength {
 }
 
 impl LinearLength {
-    /// Taps at 48 kHz.
-    pub fn taps_at_48k(self) -> usize {
+    /// The kernel's FIR length.
+    pub fn fir_length(self) -> FirLength {
         match self {
-            LinearLength::Short => 4096,
-            LinearLength::Medium => 8192,
-            LinearLength::Long => 16384,
-            LinearLength::Maximum => 32768,
+            LinearLength::Short => FirLength::Taps4096,
+            LinearLength::Medium => FirLength::Taps8192,
+            LinearLength::Long => FirLength::Taps16384,
+            LinearLength::Maximum => FirLength::Taps32768,
         }
     }
 }
@@ -269,17 +274,17 @@ pub struct BandGroup {
     /// Dynamic: the gain moves with the detector's level.
     #[id = "dyn"]
     pub dynamic: BoolParam,
-    /// Level above which the dynamic gain acts, dBFS.
+    /// Level above which the dynamic gain acts, −80..0 dBFS.
     #[id = "dyn_thresh"]
     pub threshold: FloatParam,
     /// Most the dynamic gain adds to the band's gain, ±30 dB (negative
     /// cuts, positive boosts).
     #[id = "dyn_range"]
     pub range: FloatParam,
-    /// Ratio of the dynamic gain law, 1..20.
+    /// Ratio of the dynamic gain law, 1..100 (100 = ∞).
     #[id = "dyn_ratio"]
     pub ratio: FloatParam,
-    /// Attack, 0.1..500 ms.
+    /// Attack, 0.1..1000 ms.
     #[id = "dyn_attack"]
     pub attack: FloatParam,
     /// Release, 1..5000 ms.
@@ -334,26 +339,31 @@ impl BandGroup {
             slope: EnumParam::new(format!("Band {n} Slope"), SlopeParam::Db12),
             place: EnumParam::new(format!("Band {n} Placement"), Placement::Stereo),
             dynamic: BoolParam::new(format!("Band {n} Dynamic"), false),
-            threshold: db_param(&format!("Band {n} Dyn Threshold"), -24.0, -60.0, 0.0),
+            threshold: db_param(
+                &format!("Band {n} Dyn Threshold"),
+                -24.0,
+                MIN_THRESHOLD_DB,
+                0.0,
+            ),
             range: db_param(
                 &format!("Band {n} Dyn Range"),
-                -6.0,
+                -12.0,
                 -MAX_DYN_RANGE_DB,
                 MAX_DYN_RANGE_DB,
             ),
             ratio: FloatParam::new(
                 format!("Band {n} Dyn Ratio"),
-                2.0,
+                4.0,
                 FloatRange::Skewed {
                     min: 1.0,
-                    max: 20.0,
-                    factor: FloatRange::skew_factor(-1.5),
+                    max: 100.0,
+                    factor: FloatRange::skew_factor(-2.0),
                 },
             )
             .with_unit(":1")
             .with_step_size(0.01)
             .with_value_to_string(formatters::v2s_f32_rounded(2)),
-            attack: ms_param(&format!("Band {n} Dyn Attack"), 10.0, 0.1, 500.0),
+            attack: ms_param(&format!("Band {n} Dyn Attack"), 10.0, 0.1, 1_000.0),
             release: ms_param(&format!("Band {n} Dyn Release"), 150.0, 1.0, 5_000.0),
             external: BoolParam::new(format!("Band {n} Dyn Sidechain"), false),
         }
@@ -373,6 +383,30 @@ impl BandGroup {
     /// Whether the band is heard: added and switched on.
     pub fn active(&self) -> bool {
         self.used.value() && self.on.value()
+    }
+
+    /// The band's settings in kernel units.
+    pub fn settings(&self) -> EqBandSettings {
+        EqBandSettings {
+            enabled: self.active(),
+            band: self.band_params(),
+            placement: match self.place.value() {
+                Placement::Stereo => KPlacement::Stereo,
+                Placement::Left => KPlacement::Left,
+                Placement::Right => KPlacement::Right,
+                Placement::Mid => KPlacement::Mid,
+                Placement::Side => KPlacement::Side,
+            },
+            dynamic: DynamicParams {
+                enabled: self.dynamic.value(),
+                threshold_db: self.threshold.value(),
+                range_db: self.range.value(),
+                ratio: self.ratio.value(),
+                attack_ms: self.attack.value(),
+                release_ms: self.release.value(),
+                external: self.external.value(),
+            },
+        }
     }
 }
 
@@ -444,6 +478,24 @@ impl Default for EqPluginParams {
             band: std::array::from_fn(BandGroup::new),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             view: Arc::new(RwLock::new(ViewState::default())),
+        }
+    }
+}
+
+impl EqPluginParams {
+    /// The kernel's view of the current values, with `solo` the band heard
+    /// alone (editor state, not a parameter).
+    pub fn kernel_params(&self, solo: Option<usize>) -> EqParams {
+        EqParams {
+            bands: std::array::from_fn(|i| self.band[i].settings()),
+            output_gain_db: self.global.output.value(),
+            auto_gain: self.global.auto_gain.value(),
+            solo: solo.filter(|&s| s < BANDS && self.band[s].active()),
+            phase: match self.global.phase.value() {
+                PhaseMode::ZeroLatency => KPhase::ZeroLatency,
+                PhaseMode::Linear => KPhase::Linear,
+            },
+            fir_length: self.global.length.value().fir_length(),
         }
     }
 }
