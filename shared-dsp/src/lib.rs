@@ -17,6 +17,7 @@ pub mod diffuser;
 pub mod dither;
 pub mod echo;
 pub mod envelope;
+pub mod fdn;
 pub mod fast_math;
 pub mod fir;
 pub mod gain_computer;
