@@ -26,6 +26,7 @@ pub mod limiter;
 pub mod loudness;
 pub mod oversampler;
 pub mod response;
+pub mod reverb;
 pub mod saturation;
 pub mod sliding;
 pub mod smoother;
