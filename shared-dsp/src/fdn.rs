@@ -211,7 +211,7 @@ const fn pattern(k: usize) -> [f32; LINES] {
     let mut p = [0.0; LINES];
     let mut i = 0;
     while i < LINES {
-        p[i] = if (i & k).count_ones() % 2 == 0 {
+        p[i] = if (i & k).count_ones() & 1 == 0 {
             1.0
         } else {
             -1.0
@@ -613,7 +613,10 @@ impl Fdn {
         }
     }
 
-    /// Per-sample loop within one control period.
+    /// Per-sample loop within one control period. The lines' state lives
+    /// in parallel arrays indexed by line, which is clearer (and vectorises
+    /// better) than zipping six iterators.
+    #[allow(clippy::needless_range_loop)]
     fn run(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
         let mut o = [0.0f32; LINES];
         for (((&xl, &xr), yl), yr) in in_l.iter().zip(in_r).zip(out_l).zip(out_r) {

@@ -5,10 +5,10 @@
 //! Signal flow per channel pair:
 //!
 //! ```text
-//! in ─┬─────────────────────────────────────────────────────────── dry ─┐
-//!     └─ pre-delay ─┬─ early taps (8 per side) ── early ─┐               │
-//!                   └─ damping LP ─ diffuser ─ FDN ── late ┴─ balance ─ width
-//!                        ─ low-cut ─ high-cut ─ ducking ─ wet ─ mix ───── out
+//! in ─┬────────────────────────────────────────────────────────── dry ─┐
+//!     └─ damping LP ─ pre-delay ─┬─ early taps (8 per side) ─ early ─┐  │
+//!                                └─ diffuser ─ FDN ──────────── late ┴─ balance
+//!        ─ width ─ low-cut ─ high-cut ─ ducking ─ wet ─ mix ──────────── out
 //! ```
 //!
 //! The early reflections are a tapped delay read from the pre-delay line,
@@ -346,6 +346,10 @@ pub struct Reverb {
     width: Ramp,
     mix: Ramp,
     duck: Ramp,
+    /// Each early tap's decay by the set mid-band T60 at its time
+    /// (10^(−3·t/T60), so the early pattern belongs to the same room as the
+    /// late field and the impulse response's decay is one slope).
+    early_decay: [[f32; EARLY_TAPS]; 2],
     /// Targets of the ramps for the period being run.
     targets: [f32; 7],
     env: f32,
@@ -381,6 +385,7 @@ impl Reverb {
             width: Ramp::default(),
             mix: Ramp::default(),
             duck: Ramp::default(),
+            early_decay: [[1.0; EARLY_TAPS]; 2],
             targets: [0.0; 7],
             env: 0.0,
             env_attack: 0.0,
@@ -499,6 +504,11 @@ impl Reverb {
         let damp = BiquadCoefs::lowpass1(fs, p.damping_hz());
         let lc = BiquadCoefs::highpass(fs, p.low_cut_hz, BUTTERWORTH_Q);
         let hc = BiquadCoefs::lowpass(fs, p.high_cut_hz.min(0.45 * fs), BUTTERWORTH_Q);
+        for (decay, times) in self.early_decay.iter_mut().zip(&EARLY_MS) {
+            for (d, &ms) in decay.iter_mut().zip(times) {
+                *d = 10f32.powf(-3.0 * ms * 1e-3 * p.size / p.decay_s);
+            }
+        }
         for c in 0..2 {
             self.damp[c].set_coefs(damp);
             self.low_cut[c].set_coefs(lc);
@@ -520,15 +530,7 @@ impl Reverb {
         };
         let amount = ((env_db - DUCK_FLOOR_DBFS) / -DUCK_FLOOR_DBFS).clamp(0.0, 1.0);
         let duck = 10f32.powf(-p.ducking_db * amount / 20.0);
-        self.targets = [
-            p.pre_delay_ms * ms,
-            p.size * ms,
-            e,
-            l,
-            p.width,
-            p.mix,
-            duck,
-        ];
+        self.targets = [p.pre_delay_ms * ms, p.size * ms, e, l, p.width, p.mix, duck];
     }
 
     /// Grid work at the start of a control period.
@@ -623,21 +625,31 @@ impl Reverb {
             let pre = self.pre_delay.next();
             let scale = self.early_scale.next();
             for c in 0..2 {
-                self.pre[c].push(x[c]);
+                // Damping colours early and late alike, so the two keep the
+                // same spectral balance.
+                self.pre[c].push(self.damp[c].process(x[c]));
                 let p = self.pre[c].read_cubic(pre);
                 let mut e = 0.0;
-                for (&ms, &g) in EARLY_MS[c].iter().zip(&EARLY_GAIN[c]) {
-                    e += g * self.pre[c].read_cubic(pre + ms * scale);
+                for ((&ms, &g), &d) in EARLY_MS[c]
+                    .iter()
+                    .zip(&EARLY_GAIN[c])
+                    .zip(&self.early_decay[c])
+                {
+                    e += g * d * self.pre[c].read_cubic(pre + ms * scale);
                 }
                 early[c][k] = e;
-                late_in[c][k] = self.diffuser[c].process(self.damp[c].process(p));
+                late_in[c][k] = self.diffuser[c].process(p);
             }
         }
         let mut late = [[0.0f32; CONTROL_BLOCK]; 2];
         {
             let [ll, lr] = &mut late;
-            self.fdn
-                .process(&late_in[0][..n], &late_in[1][..n], &mut ll[..n], &mut lr[..n]);
+            self.fdn.process(
+                &late_in[0][..n],
+                &late_in[1][..n],
+                &mut ll[..n],
+                &mut lr[..n],
+            );
         }
         for k in 0..n {
             let (ge, gl) = (self.early_gain.next(), self.late_gain.next());
@@ -650,8 +662,12 @@ impl Reverb {
             let mid = 0.5 * (wl + wr);
             let side = 0.5 * (wl - wr) * w;
             let mut wet = [mid + side, mid - side];
-            for c in 0..2 {
-                wet[c] = self.high_cut[c].process(self.low_cut[c].process(wet[c])) * duck;
+            for ((w, lc), hc) in wet
+                .iter_mut()
+                .zip(&mut self.low_cut)
+                .zip(&mut self.high_cut)
+            {
+                *w = hc.process(lc.process(*w)) * duck;
             }
             left[k] = dry[0][k] + (wet[0] - dry[0][k]) * mix;
             right[k] = dry[1][k] + (wet[1] - dry[1][k]) * mix;

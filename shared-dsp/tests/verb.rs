@@ -9,6 +9,7 @@
 
 use glass_dsp::biquad::{Biquad, BiquadCoefs};
 use glass_dsp::fdn::{Fdn, FdnParams};
+use glass_dsp::reverb::{Character, Reverb, ReverbParams};
 
 const FS: f32 = 48_000.0;
 
@@ -117,4 +118,368 @@ fn fdn_band_multipliers_are_honoured() {
         eprintln!("fdn multipliers, {centre} Hz: T30 {rt:.3} s, set {want:.3} s ({err:+.2} %)");
         assert!(err.abs() < 10.0, "{centre} Hz: {rt} s vs {want} s");
     }
+}
+
+/// Renders `l`/`r` through a fresh kernel in host blocks of `block`.
+fn render(p: &ReverbParams, l: &[f32], r: &[f32], block: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut verb = Reverb::new();
+    verb.set_params(p);
+    verb.prepare(FS, block, 2);
+    let (mut l, mut r) = (l.to_vec(), r.to_vec());
+    for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+        verb.process(&mut [a, b]);
+    }
+    (l, r)
+}
+
+fn impulse(len: usize) -> Vec<f32> {
+    let mut x = vec![0.0; len];
+    x[0] = 1.0;
+    x
+}
+
+/// Deterministic white noise in [−1, 1) (a 32-bit LCG's top bits).
+fn noise(len: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed;
+    (0..len)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+/// Wet only, everything else at its default.
+fn wet(decay_s: f32) -> ReverbParams {
+    ReverbParams {
+        decay_s,
+        mix: 1.0,
+        ..ReverbParams::default()
+    }
+}
+
+/// Mean square of `x` in dB.
+fn energy_db(x: &[f32]) -> f64 {
+    let e = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;
+    10.0 * e.log10()
+}
+
+/// Decay and size pairs for the RT60 test: every size at every decay where
+/// the longest line (66 ms × size) loses at most 5 dB per pass, so the
+/// network has built up before the T30 fit range starts at −5 dB. Shorter
+/// decays in larger rooms decay over their own build-up (the early
+/// reflections, then the lines' first arrivals), and Schroeder's T30 of such
+/// a response reads short; the characters pair short decays with small
+/// sizes.
+fn rt60_cases() -> Vec<(f32, f32)> {
+    let mut cases = Vec::new();
+    for decay in [0.5f32, 1.0, 2.0, 5.0, 12.0, 30.0] {
+        for size in [0.25f32, 0.5, 1.0, 2.0] {
+            let first_pass_db = 60.0 * 0.066 * size / decay;
+            if first_pass_db <= 5.0 && (decay < 30.0 || size >= 1.0) {
+                cases.push((decay, size));
+            }
+        }
+    }
+    cases
+}
+
+#[test]
+fn rt60_matches_the_set_decay_in_the_mid_octaves() {
+    let mut worst = 0.0f64;
+    for (decay, size) in rt60_cases() {
+        let len = (2.0 * decay * FS) as usize + 9_600;
+        let p = ReverbParams { size, ..wet(decay) };
+        let (l, r) = render(&p, &impulse(len), &vec![0.0; len], 256);
+        let mut errs = Vec::new();
+        for centre in [500.0f32, 1_000.0, 2_000.0] {
+            for h in [&l, &r] {
+                let rt = t30(&octave_band(h, centre));
+                let err = (rt / f64::from(decay) - 1.0) * 100.0;
+                assert!(
+                    err.abs() < 5.0,
+                    "{decay} s size {size} at {centre} Hz: {rt} s"
+                );
+                worst = worst.max(err.abs());
+                errs.push(format!("{err:+.2}"));
+            }
+        }
+        eprintln!(
+            "verb decay {decay} s size {size}: T30 error % (500 L, 500 R, 1k L, 1k R, 2k L, 2k R) {}",
+            errs.join(" ")
+        );
+    }
+    eprintln!("verb RT60: worst error {worst:.2} %");
+}
+
+#[test]
+fn band_multipliers_are_honoured() {
+    for (low, high) in [(2.0f32, 0.5f32), (0.5, 0.25), (3.0, 1.5)] {
+        let p = ReverbParams {
+            low_multiplier: low,
+            high_multiplier: high,
+            low_crossover_hz: 300.0,
+            high_crossover_hz: 3_000.0,
+            ..wet(2.0)
+        };
+        let len = (2.0 * 2.0 * low.max(high).max(1.0) * FS) as usize + 9_600;
+        let (l, _) = render(&p, &impulse(len), &vec![0.0; len], 256);
+        // Two octaves or more from the crossovers.
+        for (centre, mult) in [(63.0f32, low), (12_000.0, high)] {
+            let want = f64::from(p.decay_s * mult);
+            let rt = t30(&octave_band(&l, centre));
+            let err = (rt / want - 1.0) * 100.0;
+            eprintln!(
+                "verb multiplier ×{mult} at {centre} Hz: T30 {rt:.3} s, set {want:.3} s ({err:+.2} %)"
+            );
+            assert!(
+                err.abs() < 10.0,
+                "×{mult} at {centre} Hz: {rt} s vs {want} s"
+            );
+        }
+    }
+}
+
+#[test]
+fn characters_decay_as_their_presets_say() {
+    for ch in Character::ALL {
+        let p = ReverbParams {
+            mix: 1.0,
+            ..ch.preset()
+        };
+        let len = (2.0 * p.decay_s * FS) as usize + 9_600;
+        let (l, _) = render(&p, &impulse(len), &vec![0.0; len], 256);
+        let rt = t30(&octave_band(&l, 1_000.0));
+        let err = (rt / f64::from(p.decay_s) - 1.0) * 100.0;
+        eprintln!(
+            "{ch:?}: set {} s, T30 at 1 kHz {rt:.3} s ({err:+.2} %)",
+            p.decay_s
+        );
+        assert!(err.abs() < 5.0, "{ch:?}: {rt} s vs {} s", p.decay_s);
+    }
+    // They really differ: no two share size and decay.
+    for (i, a) in Character::ALL.iter().enumerate() {
+        for b in &Character::ALL[i + 1..] {
+            let (pa, pb) = (a.preset(), b.preset());
+            assert!(
+                pa.size != pb.size && pa.decay_s != pb.decay_s,
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn freeze_holds_the_energy_without_growth() {
+    let p = ReverbParams {
+        decay_s: 30.0,
+        ..wet(30.0)
+    };
+    let mut verb = Reverb::new();
+    verb.set_params(&p);
+    verb.prepare(FS, 512, 2);
+    let block = 512;
+    // Half a second of noise, then freeze and silence.
+    let burst = noise(FS as usize / 2, 7);
+    let burst_r = noise(FS as usize / 2, 8);
+    for (a, b) in burst.chunks(block).zip(burst_r.chunks(block)) {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        verb.process(&mut [&mut a, &mut b]);
+    }
+    verb.set_params(&ReverbParams { freeze: true, ..p });
+    let seconds = 11;
+    let total = seconds * FS as usize;
+    let (mut l, mut r) = (vec![0.0f32; total], vec![0.0f32; total]);
+    for (a, b) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+        verb.process(&mut [a, b]);
+    }
+    // Skip the first second (fades and the early taps), then 10 s in
+    // windows of 250 ms.
+    let win = FS as usize / 4;
+    let levels: Vec<f64> = l[FS as usize..]
+        .chunks(win)
+        .zip(r[FS as usize..].chunks(win))
+        .map(|(a, b)| 0.5 * (energy_db(a) + energy_db(b)))
+        .collect();
+    let first = levels[0];
+    let (min, max) = levels
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let drift = levels[levels.len() - 1] - first;
+    eprintln!(
+        "freeze over 10 s: start {first:.2} dB, range {:.3}..{:.3} dB re start, end {drift:+.3} dB",
+        min - first,
+        max - first
+    );
+    assert!(
+        max - first < 1.0 && first - min < 1.0,
+        "{min} {max} {first}"
+    );
+    assert!(drift.abs() < 1.0 && drift < 0.1, "drift {drift}");
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+}
+
+#[test]
+fn left_and_right_are_decorrelated_at_full_width() {
+    let len = 2 * FS as usize;
+    let x = impulse(len);
+    let (l, r) = render(&wet(2.0), &x, &x, 256);
+    // The tail from 100 ms to 1.5 s.
+    let (a, b) = (&l[4_800..72_000], &r[4_800..72_000]);
+    let dot = |x: &[f32], y: &[f32]| -> f64 {
+        x.iter()
+            .zip(y)
+            .map(|(&p, &q)| f64::from(p) * f64::from(q))
+            .sum()
+    };
+    let rho = dot(a, b) / (dot(a, a) * dot(b, b)).sqrt();
+    eprintln!("L/R normalised cross-correlation at full width: {rho:+.4}");
+    assert!(rho.abs() < 0.3, "rho {rho}");
+    // At zero width the wet is mono: correlation 1.
+    let (l0, r0) = render(
+        &ReverbParams {
+            width: 0.0,
+            ..wet(2.0)
+        },
+        &x,
+        &x,
+        256,
+    );
+    let (a, b) = (&l0[4_800..72_000], &r0[4_800..72_000]);
+    let rho0 = dot(a, b) / (dot(a, a) * dot(b, b)).sqrt();
+    eprintln!("at zero width: {rho0:+.6}");
+    assert!(rho0 > 0.999_99);
+}
+
+#[test]
+fn output_is_identical_at_any_block_size() {
+    let len = 30_000;
+    let (xl, xr) = (noise(len, 1), noise(len, 2));
+    let p = ReverbParams {
+        ducking_db: 12.0,
+        ..wet(1.5)
+    };
+    let reference = render(&p, &xl, &xr, 1);
+    for block in [7usize, 32, 64, 65, 999, 4096] {
+        let out = render(&p, &xl, &xr, block);
+        assert!(out == reference, "block {block} differs");
+    }
+}
+
+#[test]
+fn non_finite_input_never_enters_the_loop() {
+    let len = 48_000;
+    let mut x = noise(len, 3);
+    let mut clean = x.clone();
+    for i in (1_000..len).step_by(4_999) {
+        x[i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3];
+        clean[i] = 0.0;
+    }
+    let p = ReverbParams {
+        mix: 0.5,
+        ..wet(3.0)
+    };
+    let (l, r) = render(&p, &x, &x, 128);
+    let (cl, cr) = render(&p, &clean, &clean, 128);
+    // A non-finite sample counts as silence on both paths (dry and wet).
+    assert!(l == cl && r == cr);
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+}
+
+#[test]
+fn stable_at_parameter_extremes() {
+    let x = noise(24_000, 5);
+    let silence = vec![0.0f32; 72_000];
+    let mut worst_peak = 0.0f32;
+    for decay in [0.1f32, 30.0] {
+        for size in [0.1f32, 2.0] {
+            for (low, high) in [(0.1f32, 4.0f32), (4.0, 0.1)] {
+                for (depth, rate) in [(0.0f32, 0.01f32), (2.0, 10.0)] {
+                    for (lx, hx) in [(20.0f32, 500.0f32), (2_000.0, 20_000.0)] {
+                        let p = ReverbParams {
+                            decay_s: decay,
+                            size,
+                            low_multiplier: low,
+                            high_multiplier: high,
+                            mod_depth_ms: depth,
+                            mod_rate_hz: rate,
+                            low_crossover_hz: lx,
+                            high_crossover_hz: hx,
+                            diffusion: 1.0,
+                            pre_delay_ms: 500.0,
+                            ..wet(decay)
+                        };
+                        let mut verb = Reverb::new();
+                        verb.set_params(&p);
+                        verb.prepare(FS, 512, 2);
+                        let (mut a, mut b) = (x.clone(), x.clone());
+                        verb.process(&mut [&mut a, &mut b]);
+                        let (mut c, mut d) = (silence.clone(), silence.clone());
+                        verb.process(&mut [&mut c, &mut d]);
+                        let peak = a.iter().chain(&b).chain(&c).chain(&d).fold(0.0f32, |m, v| {
+                            assert!(v.is_finite());
+                            m.max(v.abs())
+                        });
+                        worst_peak = worst_peak.max(peak);
+                        // Lossy loop: the wet cannot exceed a few times the
+                        // input's peak (16 lines, unit-norm mixing).
+                        assert!(peak < 8.0, "{p:?}: peak {peak}");
+                        if decay == 0.1 && low.max(high) <= 4.0 {
+                            // 0.4 s longest band: 2 s of silence is > 250 dB.
+                            let tail = &c[c.len() - 4_800..];
+                            assert!(tail.iter().all(|v| v.abs() < 1e-6), "{p:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("extremes: largest wet peak {worst_peak:.3} for a unit-peak input");
+}
+
+#[test]
+fn freeze_toggled_repeatedly_stays_bounded() {
+    let p = wet(30.0);
+    let mut verb = Reverb::new();
+    verb.set_params(&p);
+    verb.prepare(FS, 333, 2);
+    let x = noise(333, 9);
+    let mut peak = 0.0f32;
+    for i in 0..600 {
+        verb.set_params(&ReverbParams {
+            freeze: (i / 3) % 2 == 0,
+            size: if i % 50 < 25 { 0.5 } else { 1.5 },
+            ..p
+        });
+        let (mut a, mut b) = (x.clone(), x.clone());
+        verb.process(&mut [&mut a, &mut b]);
+        for v in a.iter().chain(&b) {
+            assert!(v.is_finite());
+            peak = peak.max(v.abs());
+        }
+    }
+    eprintln!("freeze toggled 300 times over 4 s: peak {peak:.3}");
+    assert!(peak < 8.0, "peak {peak}");
+}
+
+#[test]
+fn tail_length_covers_the_decay() {
+    let p = wet(1.0);
+    let tail = Reverb::tail_samples(&p, FS).expect("finite");
+    // 90 dB at 60 dB per second plus pre-delay, early taps and a line.
+    let expected = ((1.5 + (10.0 + 66.7 + 66.0) * 1e-3) * FS as f64).ceil() as usize;
+    assert_eq!(tail, expected);
+    let len = tail + 4_800;
+    let (l, _) = render(&p, &impulse(len), &vec![0.0; len], 256);
+    let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let end = l[tail - 4_800..tail]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    let below = 20.0 * f64::from(end / peak).log10();
+    eprintln!("tail {tail} samples: last 100 ms peak {below:.1} dB re peak");
+    assert!(below < -75.0, "{below} dB");
+    assert_eq!(
+        Reverb::tail_samples(&ReverbParams { freeze: true, ..p }, FS),
+        None
+    );
 }
