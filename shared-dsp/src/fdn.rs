@@ -96,6 +96,15 @@ const GLIDE_S: f32 = 0.05;
 /// Freeze fades (input, absorption, modulation) take this many control
 /// periods (16 · 32 = 512 samples, about 11 ms at 48 kHz).
 const FREEZE_TICKS: f32 = 16.0;
+/// Largest change of a read delay over one control period, in samples, that
+/// is applied as a step rather than a per-sample ramp. Gentle modulation
+/// moves a read by about 2π · depth · rate · 32 / fs per period (0.03 samples
+/// at 0.25 ms and 0.6 Hz); a step that small is a phase shift of
+/// 2π · f · 0.05 / fs (0.13 rad at 20 kHz) spread over the period's
+/// interpolation, far below audibility, and it lets the reads compute their
+/// allpass coefficients once per period instead of per sample. Size glides
+/// move faster and keep the per-sample ramp.
+const HOLD_LIMIT: f32 = 0.05;
 
 /// Plain-value parameters of the [`Fdn`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -257,6 +266,16 @@ fn unit_hash(seed: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Splits a read delay `d` ≥ 2 samples into the whole part `M` and the
+/// first-order allpass coefficient `a = (1 − t)/(1 + t)` of the fraction
+/// `t = d − M` in [0.5, 1.5).
+#[inline]
+fn allpass_split(d: f32) -> (usize, f32) {
+    let whole = ((d - 0.5) as usize).max(1);
+    let t = d - whole as f32;
+    (whole, (1.0 - t) / (1.0 + t))
+}
+
 /// Seed of the modulation pattern.
 const MOD_SEED: u64 = 0x6C61_7373_7665_7262;
 
@@ -329,6 +348,12 @@ pub struct Fdn {
     /// Read delay of each line at the current sample, and its per-sample step.
     delay: [f32; LINES],
     delay_step: [f32; LINES],
+    /// The delays move by less than [`HOLD_LIMIT`] in this period and are
+    /// held at their end values: the allpass reads use `whole` and `coef`
+    /// computed once per period.
+    held: bool,
+    whole: [usize; LINES],
+    coef: [f32; LINES],
     /// Modulation phase of each line in cycles, and its increment per
     /// control period.
     phase: [f64; LINES],
@@ -373,6 +398,9 @@ impl Fdn {
             designed_len: [0.0; LINES],
             delay: [0.0; LINES],
             delay_step: [0.0; LINES],
+            held: false,
+            whole: [1; LINES],
+            coef: [0.0; LINES],
             phase: [0.0; LINES],
             rate_scale,
             ap_y1: [0.0; LINES],
@@ -576,6 +604,17 @@ impl Fdn {
             let end = (self.len[i] + offset).max(2.0);
             self.delay_step[i] = (end - self.delay[i]) / n;
         }
+        self.held = self.delay_step.iter().all(|s| (s * n).abs() < HOLD_LIMIT);
+        if self.held {
+            for i in 0..LINES {
+                let d = self.delay[i] + self.delay_step[i] * n;
+                self.delay[i] = d;
+                self.delay_step[i] = 0.0;
+                let (whole, a) = allpass_split(d);
+                self.whole[i] = whole;
+                self.coef[i] = a;
+            }
+        }
         if !self.absorption.is_finite() || !self.ap_y1.iter().all(|v| v.is_finite()) {
             self.absorption.reset();
             self.ap_y1 = [0.0; LINES];
@@ -623,17 +662,25 @@ impl Fdn {
             // Read each line at its (modulated) delay D = M + t, t in
             // [0.5, 1.5): x[n − M] through the allpass of fraction t. The
             // push comes after the read, so `read(k)` is x[n − 1 − k].
-            for i in 0..LINES {
-                let d = self.delay[i];
-                let whole = (d - 0.5) as usize;
-                let t = d - whole as f32;
-                let a = (1.0 - t) / (1.0 + t);
-                let line = &self.lines[i];
-                let (x0, x1) = (line.read(whole - 1), line.read(whole));
-                let y = a * (x0 - self.ap_y1[i]) + x1;
-                self.ap_y1[i] = y;
-                o[i] = y;
-                self.delay[i] += self.delay_step[i];
+            if self.held {
+                for i in 0..LINES {
+                    let line = &self.lines[i];
+                    let w = self.whole[i];
+                    let (x0, x1) = (line.read(w - 1), line.read(w));
+                    let y = self.coef[i] * (x0 - self.ap_y1[i]) + x1;
+                    self.ap_y1[i] = y;
+                    o[i] = y;
+                }
+            } else {
+                for i in 0..LINES {
+                    let (w, a) = allpass_split(self.delay[i]);
+                    let line = &self.lines[i];
+                    let (x0, x1) = (line.read(w - 1), line.read(w));
+                    let y = a * (x0 - self.ap_y1[i]) + x1;
+                    self.ap_y1[i] = y;
+                    o[i] = y;
+                    self.delay[i] += self.delay_step[i];
+                }
             }
             let mut f = o;
             self.absorption.process(&mut f);
