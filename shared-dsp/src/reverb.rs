@@ -56,6 +56,15 @@ const DUCK_ATTACK_MS: f32 = 5.0;
 const DUCK_RELEASE_MS: f32 = 250.0;
 /// Ducking starts at this input level (dBFS) and is complete at 0 dBFS.
 const DUCK_FLOOR_DBFS: f32 = -40.0;
+/// Ramp indices: pre-delay, the early taps (left then right), gains.
+const R_PRE: usize = 0;
+const R_TAP: usize = 1;
+const R_EARLY: usize = R_TAP + 2 * EARLY_TAPS;
+const R_LATE: usize = R_EARLY + 1;
+const R_WIDTH: usize = R_LATE + 1;
+const R_MIX: usize = R_WIDTH + 1;
+const R_DUCK: usize = R_MIX + 1;
+const N_RAMPS: usize = R_DUCK + 1;
 /// Inputs are clamped to ±this before they enter any state.
 const INPUT_LIMIT: f32 = 1e4;
 
@@ -338,20 +347,16 @@ pub struct Reverb {
     fdn: Fdn,
     low_cut: [Biquad; 2],
     high_cut: [Biquad; 2],
-    /// Pre-delay in samples, early scale (samples per ms of tap time).
-    pre_delay: Ramp,
-    early_scale: Ramp,
-    early_gain: Ramp,
-    late_gain: Ramp,
-    width: Ramp,
-    mix: Ramp,
-    duck: Ramp,
-    /// Each early tap's decay by the set mid-band T60 at its time
-    /// (10^(−3·t/T60), so the early pattern belongs to the same room as the
-    /// late field and the impulse response's decay is one slope).
-    early_decay: [[f32; EARLY_TAPS]; 2],
+    /// Control-rate values ramped across each period, indexed by the
+    /// `R_*` constants: read positions (pre-delay and every early tap, in
+    /// whole samples once settled) and gains.
+    ramp: [Ramp; N_RAMPS],
     /// Targets of the ramps for the period being run.
-    targets: [f32; 7],
+    targets: [f32; N_RAMPS],
+    /// Early tap gains times their decay by the set mid-band T60 at the
+    /// tap's time (10^(−3·t/T60), so the early pattern belongs to the same
+    /// room as the late field and the response decays along one slope).
+    tap_gain: [[f32; EARLY_TAPS]; 2],
     env: f32,
     env_attack: f32,
     env_release: f32,
@@ -378,15 +383,9 @@ impl Reverb {
             fdn: Fdn::new(),
             low_cut: Default::default(),
             high_cut: Default::default(),
-            pre_delay: Ramp::default(),
-            early_scale: Ramp::default(),
-            early_gain: Ramp::default(),
-            late_gain: Ramp::default(),
-            width: Ramp::default(),
-            mix: Ramp::default(),
-            duck: Ramp::default(),
-            early_decay: [[1.0; EARLY_TAPS]; 2],
-            targets: [0.0; 7],
+            ramp: [Ramp::default(); N_RAMPS],
+            targets: [0.0; N_RAMPS],
+            tap_gain: [[0.0; EARLY_TAPS]; 2],
             env: 0.0,
             env_attack: 0.0,
             env_release: 0.0,
@@ -438,8 +437,7 @@ impl Reverb {
         self.env = 0.0;
         self.design();
         self.compute_targets();
-        let t = self.targets;
-        for (r, v) in self.ramps().into_iter().zip(t) {
+        for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
             r.land(v);
         }
     }
@@ -485,18 +483,6 @@ impl Reverb {
         Some(((ms * 1e-3 + decay) * fs).ceil() as usize)
     }
 
-    fn ramps(&mut self) -> [&mut Ramp; 7] {
-        [
-            &mut self.pre_delay,
-            &mut self.early_scale,
-            &mut self.early_gain,
-            &mut self.late_gain,
-            &mut self.width,
-            &mut self.mix,
-            &mut self.duck,
-        ]
-    }
-
     /// Filter coefficients from the parameters.
     fn design(&mut self) {
         let p = self.params;
@@ -504,9 +490,9 @@ impl Reverb {
         let damp = BiquadCoefs::lowpass1(fs, p.damping_hz());
         let lc = BiquadCoefs::highpass(fs, p.low_cut_hz, BUTTERWORTH_Q);
         let hc = BiquadCoefs::lowpass(fs, p.high_cut_hz.min(0.45 * fs), BUTTERWORTH_Q);
-        for (decay, times) in self.early_decay.iter_mut().zip(&EARLY_MS) {
-            for (d, &ms) in decay.iter_mut().zip(times) {
-                *d = 10f32.powf(-3.0 * ms * 1e-3 * p.size / p.decay_s);
+        for ((gains, times), level) in self.tap_gain.iter_mut().zip(&EARLY_MS).zip(&EARLY_GAIN) {
+            for ((g, &ms), &a) in gains.iter_mut().zip(times).zip(level) {
+                *g = a * 10f32.powf(-3.0 * ms * 1e-3 * p.size / p.decay_s);
             }
         }
         for c in 0..2 {
@@ -530,14 +516,26 @@ impl Reverb {
         };
         let amount = ((env_db - DUCK_FLOOR_DBFS) / -DUCK_FLOOR_DBFS).clamp(0.0, 1.0);
         let duck = 10f32.powf(-p.ducking_db * amount / 20.0);
-        self.targets = [p.pre_delay_ms * ms, p.size * ms, e, l, p.width, p.mix, duck];
+        // Whole-sample positions: a settled read is then exact with an
+        // integer read, and only a moving one needs interpolation.
+        let pre = (p.pre_delay_ms * ms).round();
+        self.targets[R_PRE] = pre;
+        for (c, times) in EARLY_MS.iter().enumerate() {
+            for (k, &t) in times.iter().enumerate() {
+                self.targets[R_TAP + c * EARLY_TAPS + k] = pre + (t * p.size * ms).round();
+            }
+        }
+        self.targets[R_EARLY] = e;
+        self.targets[R_LATE] = l;
+        self.targets[R_WIDTH] = p.width;
+        self.targets[R_MIX] = p.mix;
+        self.targets[R_DUCK] = duck;
     }
 
     /// Grid work at the start of a control period.
     fn start_period(&mut self) {
         // The ramps landed on last period's targets.
-        let t = self.targets;
-        for (r, v) in self.ramps().into_iter().zip(t) {
+        for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
             r.land(v);
         }
         if self.dirty {
@@ -557,8 +555,7 @@ impl Reverb {
             return;
         }
         self.compute_targets();
-        let t = self.targets;
-        for (r, v) in self.ramps().into_iter().zip(t) {
+        for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
             r.aim(v);
         }
     }
@@ -610,6 +607,17 @@ impl Reverb {
         let mut late_in = [[0.0f32; CONTROL_BLOCK]; 2];
         let mut early = [[0.0f32; CONTROL_BLOCK]; 2];
         let mut dry = [[0.0f32; CONTROL_BLOCK]; 2];
+        // Settled positions are whole samples: integer reads, no ramps.
+        let moving = self.ramp[R_PRE..R_TAP + 2 * EARLY_TAPS]
+            .iter()
+            .any(|r| r.step != 0.0);
+        let pre_pos = self.ramp[R_PRE].now as usize;
+        let mut positions = [[0usize; EARLY_TAPS]; 2];
+        for (c, side) in positions.iter_mut().enumerate() {
+            for (k, pos) in side.iter_mut().enumerate() {
+                *pos = self.ramp[R_TAP + c * EARLY_TAPS + k].now as usize;
+            }
+        }
         for k in 0..n {
             let x = [sanitise(left[k]), sanitise(right[k])];
             dry[0][k] = x[0];
@@ -622,23 +630,34 @@ impl Reverb {
                 self.env_release
             };
             self.env += (peak - self.env) * coef;
-            let pre = self.pre_delay.next();
-            let scale = self.early_scale.next();
-            for c in 0..2 {
-                // Damping colours early and late alike, so the two keep the
-                // same spectral balance.
-                self.pre[c].push(self.damp[c].process(x[c]));
-                let p = self.pre[c].read_cubic(pre);
-                let mut e = 0.0;
-                for ((&ms, &g), &d) in EARLY_MS[c]
-                    .iter()
-                    .zip(&EARLY_GAIN[c])
-                    .zip(&self.early_decay[c])
-                {
-                    e += g * d * self.pre[c].read_cubic(pre + ms * scale);
+            if moving {
+                let pre = self.ramp[R_PRE].next();
+                for c in 0..2 {
+                    // Damping colours early and late alike, so the two keep
+                    // the same spectral balance.
+                    let line = &mut self.pre[c];
+                    line.push(self.damp[c].process(x[c]));
+                    let mut e = 0.0;
+                    for (r, &g) in self.ramp[R_TAP + c * EARLY_TAPS..][..EARLY_TAPS]
+                        .iter_mut()
+                        .zip(&self.tap_gain[c])
+                    {
+                        e += g * line.read_cubic(r.next());
+                    }
+                    early[c][k] = e;
+                    late_in[c][k] = self.diffuser[c].process(line.read_cubic(pre));
                 }
-                early[c][k] = e;
-                late_in[c][k] = self.diffuser[c].process(p);
+            } else {
+                for c in 0..2 {
+                    let line = &mut self.pre[c];
+                    line.push(self.damp[c].process(x[c]));
+                    let mut e = 0.0;
+                    for (&pos, &g) in positions[c].iter().zip(&self.tap_gain[c]) {
+                        e += g * line.read(pos);
+                    }
+                    early[c][k] = e;
+                    late_in[c][k] = self.diffuser[c].process(line.read(pre_pos));
+                }
             }
         }
         let mut late = [[0.0f32; CONTROL_BLOCK]; 2];
@@ -652,10 +671,10 @@ impl Reverb {
             );
         }
         for k in 0..n {
-            let (ge, gl) = (self.early_gain.next(), self.late_gain.next());
-            let w = self.width.next();
-            let mix = self.mix.next();
-            let duck = self.duck.next();
+            let (ge, gl) = (self.ramp[R_EARLY].next(), self.ramp[R_LATE].next());
+            let w = self.ramp[R_WIDTH].next();
+            let mix = self.ramp[R_MIX].next();
+            let duck = self.ramp[R_DUCK].next();
             let wl = ge * early[0][k] + gl * late[0][k];
             let wr = ge * early[1][k] + gl * late[1][k];
             // Width: keep the mid, scale the side.
