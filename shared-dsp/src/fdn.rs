@@ -288,6 +288,13 @@ struct Absorption {
     /// Transposed direct form II state per section.
     s1: [[f32; LINES]; 2],
     s2: [[f32; LINES]; 2],
+    /// Whether each section shapes the response. A band multiplier of
+    /// exactly 1 makes its shelf 0 dB, an identity, and the section is
+    /// skipped (the first then leaves only the broadband gain).
+    active: [bool; 2],
+    /// Broadband (mid-band) gain per line, applied alone when the first
+    /// section is skipped.
+    gain: [f32; LINES],
 }
 
 impl Absorption {
@@ -312,9 +319,27 @@ impl Absorption {
             .all(|s| s.iter().all(|v| v.is_finite()))
     }
 
+    /// Turns a section on or off; a section switched on starts from
+    /// silence rather than from the state it had when last used.
+    fn set_active(&mut self, section: usize, on: bool) {
+        if on && !self.active[section] {
+            self.s1[section] = [0.0; LINES];
+            self.s2[section] = [0.0; LINES];
+        }
+        self.active[section] = on;
+    }
+
     #[inline]
     fn process(&mut self, v: &mut [f32; LINES]) {
+        if !self.active[0] {
+            for (x, g) in v.iter_mut().zip(&self.gain) {
+                *x *= g;
+            }
+        }
         for s in 0..2 {
+            if !self.active[s] {
+                continue;
+            }
             let [b0, b1, b2, a1, a2] = &self.c[s];
             let (s1, s2) = (&mut self.s1[s], &mut self.s2[s]);
             for i in 0..LINES {
@@ -536,12 +561,17 @@ impl Fdn {
             );
             // The broadband (mid) loss rides on the first section's zeros.
             let g = 10f32.powf(mid_db / 20.0);
+            self.absorption.gain[i] = g;
             low.b0 *= g;
             low.b1 *= g;
             low.b2 *= g;
             self.absorption.set(0, i, &low);
             self.absorption.set(1, i, &high);
         }
+        // A multiplier of exactly 1 gives a 0 dB shelf: t_low == t_mid
+        // makes the shelf gain exactly 0.
+        self.absorption.set_active(0, p.low_multiplier != 1.0);
+        self.absorption.set_active(1, p.high_multiplier != 1.0);
         self.designed_len = self.len;
         self.dirty = false;
     }
