@@ -62,7 +62,6 @@
 
 use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
 use crate::control::{ControlClock, CONTROL_BLOCK};
-use crate::delay_line::DelayLine;
 
 /// Number of delay lines in the network.
 pub const LINES: usize = 16;
@@ -358,7 +357,18 @@ impl Absorption {
 #[derive(Clone, Debug)]
 pub struct Fdn {
     fs: f32,
-    lines: Vec<DelayLine>,
+    /// The sixteen lines as one ring of frames: sample `t` of line `i` is
+    /// at `(t & mask) · LINES + i`. All lines are written at the same time,
+    /// so they share one write index and a push is one contiguous store of
+    /// 16 values (rather than 16 separate [`crate::delay_line::DelayLine`]s,
+    /// each with its own index, clamp and bounds check).
+    buf: Vec<f32>,
+    /// Frames in the ring minus one (the frame count is a power of two).
+    mask: usize,
+    /// Frame index of the newest pushed frame.
+    write: usize,
+    /// Longest whole delay a read may ask for, in samples.
+    max_read: usize,
     absorption: Absorption,
     params: FdnParams,
     /// Coefficients must be recomputed at the next grid point.
@@ -413,7 +423,10 @@ impl Fdn {
         }
         let mut fdn = Self {
             fs: 48_000.0,
-            lines: Vec::new(),
+            buf: Vec::new(),
+            mask: 0,
+            write: 0,
+            max_read: 1,
             absorption: Absorption::default(),
             params: FdnParams::default(),
             dirty: true,
@@ -450,12 +463,12 @@ impl Fdn {
         };
         let scale = f64::from(self.fs) / 48_000.0 * f64::from(MAX_SIZE);
         let depth = (MAX_MOD_DEPTH_MS * 1e-3 * self.fs).ceil() as usize;
-        self.lines.clear();
-        for &p in &BASE_PRIMES {
-            let mut line = DelayLine::new();
-            line.prepare((f64::from(p) * scale).ceil() as usize + depth + 4);
-            self.lines.push(line);
-        }
+        let longest = (f64::from(BASE_PRIMES[LINES - 1]) * scale).ceil() as usize + depth + 4;
+        let frames = (longest + 2).next_power_of_two();
+        self.buf.clear();
+        self.buf.resize(frames * LINES, 0.0);
+        self.mask = frames - 1;
+        self.max_read = longest;
         self.glide = 1.0 - (-(CONTROL_BLOCK as f32) / (GLIDE_S * self.fs)).exp();
         self.reset();
     }
@@ -463,9 +476,8 @@ impl Fdn {
     /// Clears the lines and filters and jumps every glide to its target.
     /// Realtime-safe.
     pub fn reset(&mut self) {
-        for line in &mut self.lines {
-            line.reset();
-        }
+        self.buf.fill(0.0);
+        self.write = 0;
         self.absorption.reset();
         self.ap_y1 = [0.0; LINES];
         self.clock.reset();
@@ -648,9 +660,7 @@ impl Fdn {
         if !self.absorption.is_finite() || !self.ap_y1.iter().all(|v| v.is_finite()) {
             self.absorption.reset();
             self.ap_y1 = [0.0; LINES];
-            for line in &mut self.lines {
-                line.reset();
-            }
+            self.buf.fill(0.0);
         }
     }
 
@@ -659,7 +669,7 @@ impl Fdn {
     /// length (the shortest is used). Inputs must be finite; the caller
     /// guards them. Realtime-safe.
     pub fn process(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
-        if self.lines.len() != LINES {
+        if self.buf.is_empty() {
             out_l.fill(0.0);
             out_r.fill(0.0);
             return;
@@ -692,11 +702,12 @@ impl Fdn {
             // Read each line at its (modulated) delay D = M + t, t in
             // [0.5, 1.5): x[n − M] through the allpass of fraction t. The
             // push comes after the read, so `read(k)` is x[n − 1 − k].
+            let (buf, mask, max) = (&self.buf, self.mask, self.max_read);
+            let at = |k: usize, i: usize| buf[(self.write.wrapping_sub(k) & mask) * LINES + i];
             if self.held {
                 for i in 0..LINES {
-                    let line = &self.lines[i];
-                    let w = self.whole[i];
-                    let (x0, x1) = (line.read(w - 1), line.read(w));
+                    let w = self.whole[i].min(max);
+                    let (x0, x1) = (at(w - 1, i), at(w, i));
                     let y = self.coef[i] * (x0 - self.ap_y1[i]) + x1;
                     self.ap_y1[i] = y;
                     o[i] = y;
@@ -704,8 +715,8 @@ impl Fdn {
             } else {
                 for i in 0..LINES {
                     let (w, a) = allpass_split(self.delay[i]);
-                    let line = &self.lines[i];
-                    let (x0, x1) = (line.read(w - 1), line.read(w));
+                    let w = w.min(max);
+                    let (x0, x1) = (at(w - 1, i), at(w, i));
                     let y = a * (x0 - self.ap_y1[i]) + x1;
                     self.ap_y1[i] = y;
                     o[i] = y;
@@ -732,8 +743,10 @@ impl Fdn {
             let g = self.input_gain * 0.25;
             self.input_gain = (self.input_gain + self.input_step).clamp(0.0, 1.0);
             let (xl, xr) = (xl * g, xr * g);
+            self.write = (self.write + 1) & self.mask;
+            let frame = &mut self.buf[self.write * LINES..][..LINES];
             for i in 0..LINES {
-                self.lines[i].push(f[i] + IN_L[i] * xl + IN_R[i] * xr);
+                frame[i] = f[i] + IN_L[i] * xl + IN_R[i] * xr;
             }
         }
     }
