@@ -37,7 +37,12 @@ fn fdn_ir(p: &FdnParams, len: usize, block: usize) -> (Vec<f32>, Vec<f32>) {
 /// The signal through an octave band-pass at `centre_hz`: two cascaded
 /// band-pass biquads at Q = √2 (the Q of a one-octave bandwidth).
 fn octave_band(x: &[f32], centre_hz: f32) -> Vec<f32> {
-    let c = BiquadCoefs::bandpass(FS, centre_hz, core::f32::consts::SQRT_2);
+    octave_band_at(x, centre_hz, FS)
+}
+
+/// [`octave_band`] at sample rate `fs` in Hz.
+fn octave_band_at(x: &[f32], centre_hz: f32, fs: f32) -> Vec<f32> {
+    let c = BiquadCoefs::bandpass(fs, centre_hz, core::f32::consts::SQRT_2);
     let (mut a, mut b) = (Biquad::new(c), Biquad::new(c));
     x.iter().map(|&v| b.process(a.process(v))).collect()
 }
@@ -47,21 +52,27 @@ fn octave_band(x: &[f32], centre_hz: f32) -> Vec<f32> {
 /// decay curve EDC(t) = Σ_{n ≥ t} h[n]², in dB re its start, fitted by least
 /// squares between −5 and −35 dB (T30) and extrapolated to −60 dB.
 fn t30(h: &[f32]) -> f64 {
-    t30_of_energy(h.iter().map(|&v| f64::from(v) * f64::from(v)))
+    t30_of_energy(FS, h.iter().map(|&v| f64::from(v) * f64::from(v)))
 }
 
 /// T30 of the summed energy of several responses (ISO 3382-2's averaging
 /// of the decay over source/receiver positions, here the two outputs).
 fn t30_pair(a: &[f32], b: &[f32]) -> f64 {
+    t30_pair_at(a, b, FS)
+}
+
+/// [`t30_pair`] of responses at sample rate `fs` in Hz.
+fn t30_pair_at(a: &[f32], b: &[f32], fs: f32) -> f64 {
     t30_of_energy(
+        fs,
         a.iter()
             .zip(b)
             .map(|(&x, &y)| f64::from(x) * f64::from(x) + f64::from(y) * f64::from(y)),
     )
 }
 
-/// T30 from the squared impulse response.
-fn t30_of_energy(energy: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator) -> f64 {
+/// T30 from the squared impulse response at sample rate `fs` in Hz.
+fn t30_of_energy(fs: f32, energy: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator) -> f64 {
     let mut edc = vec![0.0f64; energy.len()];
     let mut acc = 0.0f64;
     for (e, v) in edc.iter_mut().rev().zip(energy.rev()) {
@@ -78,7 +89,7 @@ fn t30_of_energy(energy: impl DoubleEndedIterator<Item = f64> + ExactSizeIterato
         if db < -35.0 {
             break;
         }
-        let t = i as f64 / f64::from(FS);
+        let t = i as f64 / f64::from(fs);
         n += 1.0;
         sx += t;
         sy += db;
@@ -543,5 +554,30 @@ fn echo_density_is_noise_like_within_100_ms() {
         // Gaussian noise gives 1 with a spread of about ±0.05 over 960
         // samples; a sparse response reads well below.
         assert!(dl > 0.9 && dr > 0.9, "{ms} ms: {dl} {dr}");
+    }
+}
+
+#[test]
+fn rt60_holds_at_other_sample_rates() {
+    for fs in [44_100.0f32, 96_000.0] {
+        let decay = 2.0f32;
+        let len = (2.0 * decay * fs) as usize + 9_600;
+        let mut verb = Reverb::new();
+        verb.set_params(&wet(decay));
+        verb.prepare(fs, 512, 2);
+        let (mut l, mut r) = (impulse(len), vec![0.0f32; len]);
+        for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+            verb.process(&mut [a, b]);
+        }
+        for centre in [500.0f32, 1_000.0, 2_000.0] {
+            let rt = t30_pair_at(
+                &octave_band_at(&l, centre, fs),
+                &octave_band_at(&r, centre, fs),
+                fs,
+            );
+            let err = (rt / f64::from(decay) - 1.0) * 100.0;
+            eprintln!("{fs} Hz, decay {decay} s, {centre} Hz: T30 {rt:.3} s ({err:+.2} %)");
+            assert!(err.abs() < 5.0, "{fs} Hz {centre} Hz: {rt} s");
+        }
     }
 }
