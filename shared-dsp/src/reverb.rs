@@ -65,6 +65,10 @@ const R_WIDTH: usize = R_LATE + 1;
 const R_MIX: usize = R_WIDTH + 1;
 const R_DUCK: usize = R_MIX + 1;
 const N_RAMPS: usize = R_DUCK + 1;
+/// Bypass crossfade time, ms: long enough that switching never clicks
+/// (a 32-sample step between dry and wet would), short enough to feel
+/// immediate.
+const BYPASS_FADE_MS: f32 = 10.0;
 /// Inputs are clamped to ±this before they enter any state.
 const INPUT_LIMIT: f32 = 1e4;
 
@@ -206,6 +210,10 @@ pub struct ReverbParams {
     pub freeze: bool,
     /// Dry/wet mix, 0 (dry) ..=1 (wet only), linear. Default 0.3.
     pub mix: f32,
+    /// Bypass: the output fades to the dry input over one control period
+    /// (the reverb keeps running, so leaving bypass returns to the live
+    /// tail rather than an empty room). Default off.
+    pub bypass: bool,
 }
 
 impl Default for ReverbParams {
@@ -230,6 +238,7 @@ impl Default for ReverbParams {
             ducking_db: 0.0,
             freeze: false,
             mix: 0.3,
+            bypass: false,
         }
     }
 }
@@ -268,6 +277,7 @@ impl ReverbParams {
             ducking_db: sane(self.ducking_db, 0.0, MAX_DUCKING_DB, d.ducking_db),
             freeze: self.freeze,
             mix: sane(self.mix, 0.0, 1.0, d.mix),
+            bypass: self.bypass,
         }
     }
 
@@ -360,6 +370,15 @@ pub struct Reverb {
     env: f32,
     env_attack: f32,
     env_release: f32,
+    /// Largest finite wet sample magnitude per side since the last
+    /// [`Reverb::take_wet_peaks`] (after ducking, before the mix).
+    wet_peak: [f32; 2],
+    /// Share of the processed signal in the output, 0 (bypassed) ..=1,
+    /// moved by `active_step` per sample towards the bypass state.
+    active: f32,
+    active_step: f32,
+    /// Per-sample change of `active` over [`BYPASS_FADE_MS`].
+    fade_step: f32,
 }
 
 impl Default for Reverb {
@@ -389,6 +408,10 @@ impl Reverb {
             env: 0.0,
             env_attack: 0.0,
             env_release: 0.0,
+            wet_peak: [0.0; 2],
+            active: 1.0,
+            active_step: 0.0,
+            fade_step: 1.0,
         }
     }
 
@@ -412,6 +435,7 @@ impl Reverb {
         self.fdn.prepare(self.fs);
         self.env_attack = 1.0 - (-1.0 / (DUCK_ATTACK_MS * ms)).exp();
         self.env_release = 1.0 - (-1.0 / (DUCK_RELEASE_MS * ms)).exp();
+        self.fade_step = 1.0 / (BYPASS_FADE_MS * ms);
         self.reset();
     }
 
@@ -435,6 +459,8 @@ impl Reverb {
         self.fdn.reset();
         self.clock.reset();
         self.env = 0.0;
+        self.active = if self.params.bypass { 0.0 } else { 1.0 };
+        self.active_step = 0.0;
         self.design();
         self.compute_targets();
         for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
@@ -461,6 +487,13 @@ impl Reverb {
     /// Latency in samples: none (the wet path only adds delay to the wet).
     pub fn latency(&self) -> usize {
         0
+    }
+
+    /// The wet signal's peak magnitude per side (left, right; linear) since
+    /// the previous call, for a wet level meter; then starts over.
+    /// Realtime-safe.
+    pub fn take_wet_peaks(&mut self) -> [f32; 2] {
+        std::mem::take(&mut self.wet_peak)
     }
 
     /// Sample rate the kernel was prepared for, Hz.
@@ -530,6 +563,13 @@ impl Reverb {
         self.targets[R_WIDTH] = p.width;
         self.targets[R_MIX] = p.mix;
         self.targets[R_DUCK] = duck;
+        // Bypass moves on the grid too, so the fade starts at the same
+        // sample whatever the host's block size.
+        self.active_step = if p.bypass {
+            -self.fade_step
+        } else {
+            self.fade_step
+        };
     }
 
     /// Grid work at the start of a control period.
@@ -675,6 +715,8 @@ impl Reverb {
             let w = self.ramp[R_WIDTH].next();
             let mix = self.ramp[R_MIX].next();
             let duck = self.ramp[R_DUCK].next();
+            let on = self.active;
+            self.active = (on + self.active_step).clamp(0.0, 1.0);
             let wl = ge * early[0][k] + gl * late[0][k];
             let wr = ge * early[1][k] + gl * late[1][k];
             // Width: keep the mid, scale the side.
@@ -688,6 +730,13 @@ impl Reverb {
             {
                 *w = hc.process(lc.process(*w)) * duck;
             }
+            for (p, w) in self.wet_peak.iter_mut().zip(&wet) {
+                // NaN compares false and is never kept.
+                if w.abs() > *p {
+                    *p = w.abs();
+                }
+            }
+            let mix = mix * on;
             left[k] = dry[0][k] + (wet[0] - dry[0][k]) * mix;
             right[k] = dry[1][k] + (wet[1] - dry[1][k]) * mix;
         }
