@@ -139,6 +139,56 @@ const CASES: &[Case] = &[
         ))
         },
     },
+    Case {
+        lib: "glass_verb",
+        device: "Sine Wave",
+        trim: 1.0,
+        // Fully wet, no modulation, width 0: the room is then linear and
+        // time-invariant and its two sides are summed to mid, so the left
+        // and right outputs must be identical while the wet differs from
+        // the dry (a steady sine comes out at a level and phase of the
+        // room's own).
+        set: &[
+            ("Decay", 1.0),
+            ("Mod Depth", 0.0),
+            ("Width", 0.0),
+            ("Ducking", 0.0),
+            ("Freeze", 0.0),
+            ("Mix", 100.0),
+        ],
+        check: |dry, wet| {
+            let dry_rms = rms_db(&second_half(dry));
+            let wet_half = second_half(wet);
+            let wet_rms = rms_db(&wet_half);
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            if wet_half.channels.len() != 2 {
+                return Err(format!("{} output channels", wet_half.channels.len()));
+            }
+            let (l, r) = (&wet_half.channels[0], &wet_half.channels[1]);
+            let side = l
+                .iter()
+                .zip(r)
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+            // The reverb is heard: a level of its own, not the dry copy.
+            let d = &second_half(dry).channels[0];
+            let diff = l
+                .iter()
+                .zip(d)
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+            let diff_db = 20.0 * f64::from(diff).max(1e-12).log10();
+            if side != 0.0 || !(-60.0..0.0).contains(&wet_rms) || diff_db < dry_rms - 20.0 {
+                return Err(format!(
+                    "width 0 left {side:e} between the sides (need 0); wet RMS {wet_rms:.2} \
+                     dBFS, largest difference from the dry {diff_db:.2} dBFS"
+                ));
+            }
+            Ok(format!(
+                "dry RMS {dry_rms:.2} dBFS, wet RMS {wet_rms:.2} dBFS, sides identical at width 0"
+            ))
+        },
+    },
 ];
 
 /// Glasswork Echo on the dummy backend's impulses (at irregular intervals):

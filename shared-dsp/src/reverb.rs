@@ -29,6 +29,10 @@ use crate::fdn::{Fdn, FdnParams};
 
 /// Longest pre-delay in ms.
 pub const MAX_PRE_DELAY_MS: f32 = 500.0;
+/// Wet low-cut setting (its lowest) at which the filter is off, Hz.
+pub const LOW_CUT_OFF_HZ: f32 = 10.0;
+/// Wet high-cut setting (its highest) at which the filter is off, Hz.
+pub const HIGH_CUT_OFF_HZ: f32 = 22_000.0;
 /// Largest ducking depth in dB.
 pub const MAX_DUCKING_DB: f32 = 30.0;
 /// Number of early-reflection taps per side.
@@ -197,10 +201,11 @@ pub struct ReverbParams {
     pub mod_rate_hz: f32,
     /// Stereo width of the wet signal, 0 (mono) ..=1 (full). Default 1.
     pub width: f32,
-    /// Wet low-cut (Butterworth high-pass) in Hz, 10..=1000. Default 20.
+    /// Wet low-cut (Butterworth high-pass) in Hz, 10..=1000; off at
+    /// [`LOW_CUT_OFF_HZ`]. Default 20.
     pub low_cut_hz: f32,
     /// Wet high-cut (Butterworth low-pass) in Hz, 1000..=22 000 (clamped
-    /// below Nyquist). Default 18 000.
+    /// below Nyquist); off at [`HIGH_CUT_OFF_HZ`]. Default 18 000.
     pub high_cut_hz: f32,
     /// Ducking depth in dB, 0..=30: the wet is lowered by up to this much
     /// as the dry input's envelope rises from −40 dBFS to 0 dBFS. Default 0.
@@ -272,8 +277,8 @@ impl ReverbParams {
             mod_depth_ms: f.mod_depth_ms,
             mod_rate_hz: f.mod_rate_hz,
             width: sane(self.width, 0.0, 1.0, d.width),
-            low_cut_hz: sane(self.low_cut_hz, 10.0, 1_000.0, d.low_cut_hz),
-            high_cut_hz: sane(self.high_cut_hz, 1_000.0, 22_000.0, d.high_cut_hz),
+            low_cut_hz: sane(self.low_cut_hz, LOW_CUT_OFF_HZ, 1_000.0, d.low_cut_hz),
+            high_cut_hz: sane(self.high_cut_hz, 1_000.0, HIGH_CUT_OFF_HZ, d.high_cut_hz),
             ducking_db: sane(self.ducking_db, 0.0, MAX_DUCKING_DB, d.ducking_db),
             freeze: self.freeze,
             mix: sane(self.mix, 0.0, 1.0, d.mix),
@@ -521,8 +526,16 @@ impl Reverb {
         let p = self.params;
         let fs = self.fs;
         let damp = BiquadCoefs::lowpass1(fs, p.damping_hz());
-        let lc = BiquadCoefs::highpass(fs, p.low_cut_hz, BUTTERWORTH_Q);
-        let hc = BiquadCoefs::lowpass(fs, p.high_cut_hz.min(0.45 * fs), BUTTERWORTH_Q);
+        let lc = if p.low_cut_hz <= LOW_CUT_OFF_HZ {
+            BiquadCoefs::identity()
+        } else {
+            BiquadCoefs::highpass(fs, p.low_cut_hz, BUTTERWORTH_Q)
+        };
+        let hc = if p.high_cut_hz >= HIGH_CUT_OFF_HZ {
+            BiquadCoefs::identity()
+        } else {
+            BiquadCoefs::lowpass(fs, p.high_cut_hz.min(0.45 * fs), BUTTERWORTH_Q)
+        };
         for ((gains, times), level) in self.tap_gain.iter_mut().zip(&EARLY_MS).zip(&EARLY_GAIN) {
             for ((g, &ms), &a) in gains.iter_mut().zip(times).zip(level) {
                 *g = a * 10f32.powf(-3.0 * ms * 1e-3 * p.size / p.decay_s);
