@@ -64,6 +64,14 @@ struct Case {
     set: &'static [(&'static str, f64)],
     /// Judges the processed export against the dry one; returns a summary.
     check: fn(dry: &wav::Audio, wet: &wav::Audio) -> Result<String, String>,
+    /// Whether the reopened session's export must have the first export's
+    /// level (steady sine input): true where the level through the plugin
+    /// depends on the input's level only. A room's response at one
+    /// frequency swings by decibels within a hertz (its modes are about
+    /// 2.2 / T60 Hz wide), and the dummy generator's sine (about 87 Hz)
+    /// need not come back at the very same frequency in a new run; there
+    /// the case's own check after reopening is the comparison.
+    same_level_after_reopening: bool,
 }
 
 const CASES: &[Case] = &[
@@ -94,6 +102,7 @@ const CASES: &[Case] = &[
                 "dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"
             ))
         },
+        same_level_after_reopening: true,
     },
     Case {
         lib: "glass_comp",
@@ -138,6 +147,7 @@ const CASES: &[Case] = &[
             "input RMS {level:.2} dBFS, gain reduction {reduction:.2} dB (curve: {expected:.2} dB)"
         ))
         },
+        same_level_after_reopening: true,
     },
     Case {
         lib: "glass_verb",
@@ -188,6 +198,7 @@ const CASES: &[Case] = &[
                 "dry RMS {dry_rms:.2} dBFS, wet RMS {wet_rms:.2} dBFS, sides identical at width 0"
             ))
         },
+        same_level_after_reopening: false,
     },
 ];
 
@@ -267,6 +278,7 @@ const ECHO_CASE: Case = Case {
              within {worst_level_db:.4} dB, residue {residue_db:.1} dB"
         ))
     },
+    same_level_after_reopening: false,
 };
 
 fn second_half(audio: &wav::Audio) -> wav::Audio {
@@ -726,7 +738,7 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
         // after the start where a plugin's state may differ between runs.
         // (The impulse generator's timing differs between runs too: there
         // the case's own check below is the comparison.)
-        if case.device == "Sine Wave" {
+        if case.device == "Sine Wave" && case.same_level_after_reopening {
             let (a, b) = (rms_db(&second_half(&wet)), rms_db(&second_half(&reloaded)));
             assert!(
                 (a - b).abs() < 0.25,
