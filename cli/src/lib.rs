@@ -2,8 +2,8 @@
 //!
 //! The library loads plugin binaries through the CLAP ABI (with `clack-host`), never through the
 //! plugins' Rust types, so everything it exercises is exactly what a DAW would see. It serves two
-//! users: the `glass` command-line tool (listing plugins, rendering audio files) and the
-//! conformance tests in `tests/clap_conformance.rs`.
+//! users: the `glass` command-line tool and the conformance tests in
+//! `tests/clap_conformance.rs`.
 //!
 //! Lifecycle, as CLAP prescribes it: [`PluginLibrary::load`] a binary, [`PluginLibrary::instantiate`]
 //! one of its plugins, query parameters and state on the main thread ([`Plugin`]), then
@@ -12,17 +12,24 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
 mod audio;
 pub mod catalog;
+pub mod clip;
+pub mod decode;
 pub mod discovery;
+pub mod encode;
 mod error;
 pub mod gui;
 mod host;
+pub mod interrupt;
 mod library;
+pub mod metadata;
 pub mod param_text;
 mod params;
 mod plugin;
 pub mod render;
+pub mod resample;
 pub mod rng;
 pub mod signal;
 pub mod vst3host;
