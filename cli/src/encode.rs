@@ -258,54 +258,23 @@ fn write_wav(out: &mut impl Write, audio: &Quantized, tags: &Tags) -> std::io::R
     Ok(())
 }
 
-/// The whole FLAC stream: STREAMINFO (with the MD5 of the samples, so players can verify it),
-/// a VORBIS_COMMENT block when there are tags, then the frames.
+/// The whole FLAC stream: STREAMINFO (with the MD5 of the samples, so players can verify
+/// it), a VORBIS_COMMENT block when there are tags, then the frames.
 fn encode_flac(audio: &Quantized, tags: &Tags) -> Result<Vec<u8>, String> {
-    use flacenc::component::{BitRepr, MetadataBlockData};
-    use flacenc::error::Verify;
-
     let bits = audio
         .encoding
         .int_bits()
         .ok_or("FLAC stores integer samples: choose 16 or 24 bits (--format s16|s24)")?;
     let scale = (1u32 << (bits - 1)) as f32;
-    let channels = audio.clip.channels.len();
-    let frames = audio.clip.frames();
-    let mut interleaved = Vec::with_capacity(frames * channels);
-    for i in 0..frames {
-        for channel in &audio.clip.channels {
-            interleaved.push((channel[i] * scale) as i32);
-        }
-    }
-    let config = flacenc::config::Encoder::default()
-        .into_verified()
-        .map_err(|(_, e)| format!("FLAC encoder configuration: {e:?}"))?;
-    let source = flacenc::source::MemSource::from_samples(
-        &interleaved,
-        channels,
-        bits as usize,
-        audio.clip.sample_rate as usize,
-    );
-    let mut stream = flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
-        .map_err(|e| format!("FLAC encoding failed: {e:?}"))?;
-    // RFC 9639 §8.2: the minimum block size excludes the last block, so a fixed-block stream
-    // states its one block size as both bounds (flacenc counts the shorter last block, and
-    // decoders that place frames by frame number × minimum block size then misplace them).
-    stream
-        .stream_info_mut()
-        .set_block_sizes(config.block_size, config.block_size)
-        .map_err(|e| format!("FLAC block size: {e:?}"))?;
-    if !tags.is_empty() {
-        let comment = tags.vorbis_comment(concat!("glass ", env!("CARGO_PKG_VERSION")));
-        let block =
-            MetadataBlockData::new_unknown(4, &comment).map_err(|e| format!("FLAC tags: {e:?}"))?;
-        stream.add_metadata_block(block);
-    }
-    let mut sink = flacenc::bitsink::ByteSink::new();
-    stream
-        .write(&mut sink)
-        .map_err(|e| format!("FLAC writing failed: {e:?}"))?;
-    Ok(sink.as_slice().to_vec())
+    let codes: Vec<Vec<i32>> = audio
+        .clip
+        .channels
+        .iter()
+        .map(|c| c.iter().map(|&x| (x * scale) as i32).collect())
+        .collect();
+    let comment = (!tags.is_empty())
+        .then(|| tags.vorbis_comment(concat!("glass ", env!("CARGO_PKG_VERSION"))));
+    crate::flac::encode(&codes, bits, audio.clip.sample_rate, comment.as_deref())
 }
 
 #[cfg(test)]
