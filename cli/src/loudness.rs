@@ -43,6 +43,27 @@ fn db(x: f32) -> f64 {
     f64::from(x)
 }
 
+/// Integrated loudness of `clip` alone, LUFS (`-inf` for silence).
+pub fn integrated_lufs(clip: &Clip) -> f64 {
+    let mut meter = LoudnessMeter::new();
+    meter.prepare(clip.sample_rate as f32, clip.channels.len());
+    meter.process(&clip.slices());
+    db(meter.integrated_lufs())
+}
+
+/// Highest true peak of `clip` (BS.1770 4x; 2x from 176.4 kHz), dBTP.
+pub fn true_peak_dbtp(clip: &Clip) -> f64 {
+    let channels = clip.slices();
+    let mut meter = TruePeakMeter::new();
+    meter.prepare(clip.sample_rate as f32, channels.len());
+    meter.process(&channels);
+    // The interpolator's delay holds the last samples back: flush them with silence.
+    let flush = vec![0.0f32; meter.latency() + 1];
+    let zeros: Vec<&[f32]> = channels.iter().map(|_| flush.as_slice()).collect();
+    meter.process(&zeros);
+    db(meter.max_true_peak_dbtp())
+}
+
 /// Measures `clip` (BS.1770 channel weights for its channel count).
 pub fn measure(clip: &Clip) -> LoudnessReport {
     measure_with_curve(clip).0
@@ -74,13 +95,6 @@ pub fn measure_with_curve(clip: &Clip) -> (LoudnessReport, LoudnessCurve) {
         start = end;
     }
 
-    let mut peak_meter = TruePeakMeter::new();
-    peak_meter.prepare(rate, channels.len());
-    peak_meter.process(&channels);
-    // The interpolator's delay holds the last samples back: flush them with silence.
-    let flush = vec![0.0f32; peak_meter.latency() + 1];
-    let zeros: Vec<&[f32]> = channels.iter().map(|_| flush.as_slice()).collect();
-    peak_meter.process(&zeros);
     let sample_peak = clip
         .channels
         .iter()
@@ -88,7 +102,7 @@ pub fn measure_with_curve(clip: &Clip) -> (LoudnessReport, LoudnessCurve) {
         .fold(0.0f32, |m, x| m.max(x.abs()));
 
     let integrated = db(meter.integrated_lufs());
-    let true_peak = db(peak_meter.max_true_peak_dbtp());
+    let true_peak = true_peak_dbtp(clip);
     let report = LoudnessReport {
         integrated_lufs: integrated,
         short_term_max_lufs: db(meter.max_short_term_lufs()),

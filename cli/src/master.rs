@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::chain::{Setting, StageSpec};
 use crate::clip::Clip;
 use crate::encode::{quantize, DitherMode, Encoding, Quantized};
-use crate::loudness::{measure, LoudnessReport};
+use crate::loudness::{integrated_lufs, measure, true_peak_dbtp, LoudnessReport};
 use crate::param_text::{find_param, parse_value, split_number};
 use crate::pipeline::{resolve_stage, run_stage, Engine, Stage};
 use crate::ParamInfo;
@@ -225,8 +225,6 @@ pub struct Pass {
     pub ceiling_db: f64,
     /// Integrated loudness of the result, LUFS.
     pub lufs: f64,
-    /// True peak of the result, dBTP.
-    pub true_peak_dbtp: f64,
 }
 
 /// A finished master.
@@ -238,7 +236,9 @@ pub struct Master {
     pub report: LoudnessReport,
     /// Integrated loudness of the input (as the limiter sees it), LUFS.
     pub input_lufs: f64,
-    /// Every render, in order; the last one is the output.
+    /// The limiter gain of the delivered pass, dB.
+    pub gain_db: f64,
+    /// Every render, in order.
     pub passes: Vec<Pass>,
 }
 
@@ -267,40 +267,49 @@ pub fn master_clip(
     let mut ceiling_db = target.ceiling_dbtp - delivery.dither_margin_db(target.ceiling_dbtp);
     let mut gain_db = (target.lufs - input_lufs).clamp(gain_lo, gain_hi);
     let mut passes: Vec<Pass> = Vec::new();
-    let mut best: Option<(Quantized, LoudnessReport)> = None;
+    // The pass closest to the target so far whose true peak was checked, and whether it is
+    // within the search tolerance.
+    let mut best: Option<(Quantized, f64)> = None;
+    let mut closest: Option<(Quantized, f64, f64)> = None;
     for pass in 1..=MAX_PASSES {
         on_pass(pass);
         let rendered = limiter.render(&input, gain_db, ceiling_db, engine, progress)?;
         let output = quantize(&rendered, delivery.encoding, delivery.dither);
-        let report = measure(&output.clip);
+        let lufs = integrated_lufs(&output.clip);
+        let error = lufs - target.lufs;
         passes.push(Pass {
             gain_db,
             ceiling_db,
-            lufs: report.integrated_lufs,
-            true_peak_dbtp: report.true_peak_dbtp,
+            lufs,
         });
-        let error = report.integrated_lufs - target.lufs;
-        let over = report.true_peak_dbtp - target.ceiling_dbtp;
-        if over > 0.0 {
-            // Not expected of a true-peak limiter, but never deliver it: aim lower and redo.
-            ceiling_db -= over + 0.005;
-            continue;
-        }
-        best = Some((output, report));
         if error.abs() <= SEARCH_TOLERANCE_LU {
+            // The true peak (the costlier measurement) is checked only for a candidate.
+            let over = true_peak_dbtp(&output.clip) - target.ceiling_dbtp;
+            if over > 0.0 {
+                // Not expected of a true-peak limiter, but never deliver it: aim lower, redo.
+                ceiling_db -= over + 0.005;
+                continue;
+            }
+            best = Some((output, gain_db));
             break;
         }
-        let slope = match passes.len() {
-            1 => 1.0,
-            n => {
-                let (a, b) = (passes[n - 2], passes[n - 1]);
-                if (b.gain_db - a.gain_db).abs() > 1e-6 && a.ceiling_db == b.ceiling_db {
-                    ((b.lufs - a.lufs) / (b.gain_db - a.gain_db)).clamp(0.05, 1.0)
-                } else {
-                    1.0
-                }
-            }
-        };
+        if closest
+            .as_ref()
+            .is_none_or(|(_, l, _)| (l - target.lufs).abs() > error.abs())
+        {
+            closest = Some((output, lufs, gain_db));
+        }
+        // The slope between the latest two passes at the same ceiling (a ceiling change moves
+        // the curve); 1 (no limiting) until there are two.
+        let slope = passes
+            .windows(2)
+            .rev()
+            .find(|w| {
+                w[0].ceiling_db == w[1].ceiling_db && (w[1].gain_db - w[0].gain_db).abs() > 1e-6
+            })
+            .map_or(1.0, |w| {
+                ((w[1].lufs - w[0].lufs) / (w[1].gain_db - w[0].gain_db)).clamp(0.05, 1.0)
+            });
         let next = (gain_db - error / slope).clamp(gain_lo, gain_hi);
         if (next - gain_db).abs() < 1e-4 {
             // Pinned at a bound of the gain range: no pass can do better.
@@ -308,13 +317,28 @@ pub fn master_clip(
         }
         gain_db = next;
     }
-    let (output, report) = best.ok_or_else(|| {
-        format!(
-            "{} could not keep the true peak under {} dBTP",
-            limiter.name(),
-            target.ceiling_dbtp
-        )
-    })?;
+    // Without a pass inside the search tolerance, the closest one may still be deliverable.
+    let (output, delivered_gain_db) = match best {
+        Some(b) => b,
+        None => {
+            let (output, _, gain) = closest.ok_or_else(|| {
+                format!(
+                    "{} could not keep the true peak under {} dBTP",
+                    limiter.name(),
+                    target.ceiling_dbtp
+                )
+            })?;
+            if true_peak_dbtp(&output.clip) > target.ceiling_dbtp {
+                return Err(format!(
+                    "{} could not keep the true peak under {} dBTP",
+                    limiter.name(),
+                    target.ceiling_dbtp
+                ));
+            }
+            (output, gain)
+        }
+    };
+    let report = measure(&output.clip);
     let miss = report.integrated_lufs - target.lufs;
     if miss.abs() > DELIVERY_TOLERANCE_LU {
         let why = if miss < 0.0 && gain_db >= gain_hi - 1e-6 {
@@ -343,6 +367,7 @@ pub fn master_clip(
         output,
         report,
         input_lufs,
+        gain_db: delivered_gain_db,
         passes,
     })
 }

@@ -44,6 +44,12 @@ impl Progress {
         self.bar.inc_length(millis(frames as u64, rate));
     }
 
+    /// Counts `frames` at `rate` Hz of expected work as done without doing it (a search that
+    /// needed fewer passes than planned).
+    pub fn skip(&self, frames: usize, rate: u32) {
+        self.bar.inc(millis(frames as u64, rate));
+    }
+
     /// Shows what is being worked on.
     pub fn set_message(&self, message: String) {
         self.bar.set_message(message);

@@ -94,7 +94,7 @@ impl Mastering {
             }
             progress.set_message(format!("{label} (pass {pass} of at most {MAX_PASSES})"));
         };
-        master_clip(
+        let master = master_clip(
             &input,
             &self.limiter,
             &self.target,
@@ -102,7 +102,10 @@ impl Mastering {
             &self.engine,
             Some(&advance),
             &on_pass,
-        )
+        )?;
+        let unused = 3usize.saturating_sub(master.passes.len());
+        progress.skip(input.frames() * unused, rate);
+        Ok(master)
     }
 }
 
@@ -134,8 +137,7 @@ pub(super) fn describe(
     target: &Target,
 ) -> (String, serde_json::Value) {
     let r = &m.report;
-    let last = m.passes.last().copied();
-    let gain = last.map_or(f64::NAN, |p| p.gain_db);
+    let gain = m.gain_db;
     let line = format!(
         "{input} -> {output}: {} LUFS in, limiter gain {} dB, {} LUFS out (target {}), true \
          peak {} dBTP (ceiling {}), LRA {} LU, {} pass(es)",
@@ -161,6 +163,11 @@ pub(super) fn describe(
         "target_lufs": target.lufs,
         "ceiling_dbtp": target.ceiling_dbtp,
         "passes": m.passes.len(),
+        "search": m.passes.iter().map(|p| json!({
+            "gain_db": json_number(p.gain_db),
+            "ceiling_db": json_number(p.ceiling_db),
+            "integrated_lufs": json_number(p.lufs),
+        })).collect::<Vec<_>>(),
     });
     (line, value)
 }
