@@ -11,6 +11,7 @@
 pub mod biquad;
 pub mod compressor;
 pub mod control;
+pub mod delay_bank;
 pub mod delay_line;
 pub mod denormal;
 pub mod diffuser;
