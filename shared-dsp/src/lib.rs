@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod biquad;
+pub mod biquad_pair;
 pub mod compressor;
 pub mod control;
 pub mod delay_bank;

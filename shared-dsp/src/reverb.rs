@@ -34,7 +34,8 @@
 //! taps and the network's input as contiguous windows of the line, the
 //! diffuser stage by stage, the network, and the output stage.
 
-use crate::biquad::{Biquad, BiquadCoefs, BUTTERWORTH_Q};
+use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
+use crate::biquad_pair::BiquadPair;
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_bank::DelayBank;
 use crate::diffuser::Diffuser;
@@ -387,11 +388,12 @@ pub struct Reverb {
     clock: ControlClock,
     /// The damped input per side, read by the early taps and the network.
     pre: DelayBank,
-    damp: [Biquad; 2],
+    /// Left and right in lockstep (one vector per stereo sample).
+    damp: BiquadPair,
     diffuser: [Diffuser; 2],
     fdn: Fdn,
-    low_cut: [Biquad; 2],
-    high_cut: [Biquad; 2],
+    low_cut: BiquadPair,
+    high_cut: BiquadPair,
     /// Gains ramped across each control period, indexed by the `R_*`
     /// constants.
     ramp: [Ramp; N_RAMPS],
@@ -408,6 +410,9 @@ pub struct Reverb {
     /// Samples into the crossfade, and its length (whole control periods).
     fade_pos: u32,
     fade_len: u32,
+    /// Ducking is on this control period (the parameter, latched on the
+    /// grid): only then does the envelope follower run.
+    ducking: bool,
     env: f32,
     env_attack: f32,
     env_release: f32,
@@ -442,6 +447,7 @@ impl Reverb {
             fading: false,
             fade_pos: 0,
             fade_len: CONTROL_BLOCK as u32,
+            ducking: false,
             env: 0.0,
             env_attack: 0.0,
             env_release: 0.0,
@@ -478,12 +484,7 @@ impl Reverb {
     /// Realtime-safe.
     pub fn reset(&mut self) {
         self.pre.reset();
-        for f in self
-            .damp
-            .iter_mut()
-            .chain(self.low_cut.iter_mut())
-            .chain(self.high_cut.iter_mut())
-        {
+        for f in [&mut self.damp, &mut self.low_cut, &mut self.high_cut] {
             f.reset();
         }
         for d in &mut self.diffuser {
@@ -492,6 +493,7 @@ impl Reverb {
         self.fdn.reset();
         self.clock.reset();
         self.env = 0.0;
+        self.ducking = self.params.ducking_db > 0.0;
         self.design();
         self.taps = [self.tap_target; 2];
         self.fading = false;
@@ -562,11 +564,11 @@ impl Reverb {
             }
         }
         self.balance = p.balance_gains();
-        for c in 0..2 {
-            self.damp[c].set_coefs(damp);
-            self.low_cut[c].set_coefs(lc);
-            self.high_cut[c].set_coefs(hc);
-            self.diffuser[c].set_amount(p.diffusion);
+        self.damp.set_coefs(damp);
+        self.low_cut.set_coefs(lc);
+        self.high_cut.set_coefs(hc);
+        for d in &mut self.diffuser {
+            d.set_amount(p.diffusion);
         }
         self.dirty = false;
     }
@@ -602,18 +604,17 @@ impl Reverb {
         if self.dirty {
             self.design();
         }
-        let finite = self
-            .damp
-            .iter()
-            .chain(&self.low_cut)
-            .chain(&self.high_cut)
-            .all(|f| {
-                let mut probe = f.clone();
-                probe.process(0.0).is_finite()
-            });
+        let finite = self.damp.is_finite() && self.low_cut.is_finite() && self.high_cut.is_finite();
         if !finite || !self.env.is_finite() {
             self.reset();
             return;
+        }
+        // The follower is a serial recursion per sample, so it runs only
+        // while ducking is on; switched on, it starts from silence and its
+        // 5 ms attack catches up with the input.
+        self.ducking = self.params.ducking_db > 0.0;
+        if !self.ducking {
+            self.env = 0.0;
         }
         // A finished crossfade hands over; new positions start one.
         if self.fading && self.fade_pos >= self.fade_len {
@@ -690,7 +691,8 @@ impl Reverb {
         }
         // Ducking envelope: peak follower of the dry input.
         let mut env = self.env;
-        for (&l, &r) in dry[0][..n].iter().zip(&dry[1][..n]) {
+        let follow = if self.ducking { n } else { 0 };
+        for (&l, &r) in dry[0][..follow].iter().zip(&dry[1][..follow]) {
             let peak = l.abs().max(r.abs());
             let coef = if peak > env {
                 self.env_attack
@@ -701,20 +703,11 @@ impl Reverb {
         }
         self.env = env;
         // Damping colours early and late alike, so the two keep the same
-        // spectral balance. Both sides in one loop: two independent
-        // recursions run side by side.
-        let mut damped: Sides = [[0.0; CONTROL_BLOCK]; 2];
+        // spectral balance.
+        let mut damped = dry;
         {
-            let [dl, dr] = &mut self.damp;
-            let [ol, or] = &mut damped;
-            for ((ol, or), (&l, &r)) in ol
-                .iter_mut()
-                .zip(or.iter_mut())
-                .zip(dry[0][..n].iter().zip(&dry[1][..n]))
-            {
-                *ol = dl.process(l);
-                *or = dr.process(r);
-            }
+            let [dl, dr] = &mut damped;
+            self.damp.process_block(&mut dl[..n], &mut dr[..n]);
         }
         for (c, x) in damped.iter().enumerate() {
             self.pre.write(c, &x[..n]);
@@ -755,8 +748,6 @@ impl Reverb {
             );
         }
         let mut ramp = self.ramp;
-        let [lc0, lc1] = &mut self.low_cut;
-        let [hc0, hc1] = &mut self.high_cut;
         for (t, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
             let (ge, gl) = (ramp[R_EARLY].next(), ramp[R_LATE].next());
             let w = ramp[R_WIDTH].next();
@@ -767,8 +758,10 @@ impl Reverb {
             // Width: keep the mid, scale the side.
             let mid = 0.5 * (wl + wr);
             let side = 0.5 * (wl - wr) * w;
-            let a = hc0.process(lc0.process(mid + side)) * duck;
-            let b = hc1.process(lc1.process(mid - side)) * duck;
+            let [a, b] = self
+                .high_cut
+                .process(self.low_cut.process([mid + side, mid - side]));
+            let (a, b) = (a * duck, b * duck);
             let (dl, dr) = (dry[0][t], dry[1][t]);
             *l = dl + (a - dl) * mix;
             *r = dr + (b - dr) * mix;
