@@ -123,11 +123,53 @@ impl DelayBank {
         }
     }
 
-    /// Writes `x` to line `line` at the next `x.len()` time steps, like
-    /// [`write_with`](Self::write_with).
+    /// Writes `x` to line `line` at the next `x.len()` time steps (clamped
+    /// to the ring length), like [`write_with`](Self::write_with), as slice
+    /// copies.
     #[inline]
     pub fn write(&mut self, line: usize, x: &[f32]) {
-        self.write_with(line, x.len(), |t| x[t]);
+        if line >= self.lines {
+            return;
+        }
+        let x = &x[..x.len().min(self.ring)];
+        let (ring, pos) = (self.ring, self.pos);
+        let first = x.len().min(ring - pos);
+        let body = &mut self.buf[line * self.stride..(line + 1) * self.stride];
+        body[pos..pos + first].copy_from_slice(&x[..first]);
+        body[..x.len() - first].copy_from_slice(&x[first..]);
+        if pos < GUARD {
+            let end = (pos + first).min(GUARD);
+            body.copy_within(pos..end, ring + pos);
+        }
+        if x.len() > first {
+            let end = (x.len() - first).min(GUARD);
+            body.copy_within(0..end, ring);
+        }
+    }
+
+    /// Writes a whole block `x` to line `line` like [`write`](Self::write).
+    /// A block of fixed length that does not wrap is copied as an array,
+    /// which compiles to a few vector moves where a slice copy of unknown
+    /// length calls `memcpy`.
+    #[inline]
+    pub fn write_block<const N: usize>(&mut self, line: usize, x: &[f32; N]) {
+        let (pos, stride) = (self.pos, self.stride);
+        let start = line * stride + pos;
+        let fits = line < self.lines && pos + N <= self.ring;
+        match self.buf.get_mut(start..start + N) {
+            Some(dst) if fits => {
+                if let Ok(dst) = <&mut [f32; N]>::try_from(dst) {
+                    *dst = *x;
+                }
+                if pos < GUARD {
+                    let end = (pos + N).min(GUARD);
+                    let base = line * stride;
+                    self.buf
+                        .copy_within(base + pos..base + end, base + self.ring + pos);
+                }
+            }
+            _ => self.write(line, x),
+        }
     }
 
     /// Writes one sample to line `line` at the next time step.
@@ -203,6 +245,17 @@ mod tests {
             b.advance(20);
         }
         assert_eq!(a.buf, b.buf);
+        // Whole blocks copied as arrays match too, across the wrap.
+        let mut c = DelayBank::new();
+        c.prepare(2, 30);
+        for t0 in (0..500).step_by(20) {
+            for line in 0..2 {
+                let x: [f32; 20] = core::array::from_fn(|k| ((t0 + k) * 3 + line) as f32);
+                c.write_block(line, &x);
+            }
+            c.advance(20);
+        }
+        assert_eq!(a.buf, c.buf);
         // Out-of-range lines and long windows never panic.
         assert!(a.window(5, 3, 3).is_empty());
         assert_eq!(a.window(0, 3, 1_000).len(), GUARD);

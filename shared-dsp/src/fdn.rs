@@ -86,6 +86,7 @@
 use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_bank::DelayBank;
+use crate::transpose;
 
 /// Number of delay lines in the network.
 pub const LINES: usize = 16;
@@ -269,55 +270,32 @@ const IN_R: [f32; LINES] = pattern(5);
 const OUT_L: [f32; LINES] = pattern(6);
 #[cfg(test)]
 const OUT_R: [f32; LINES] = pattern(9);
-/// Four lanes, the width of an SSE register.
-type Quad = [f32; 4];
-
+/// The 4-point Walsh–Hadamard transform (unscaled) in natural order:
+/// `y[k] = Σ_j (−1)^popcount(j & k) x[j]`.
 #[inline(always)]
-fn add4(a: Quad, b: Quad) -> Quad {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
-}
-
-#[inline(always)]
-fn sub4(a: Quad, b: Quad) -> Quad {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
-}
-
-/// The 4 × 4 transpose of four quads.
-#[inline(always)]
-fn transpose4(q: [Quad; 4]) -> [Quad; 4] {
-    [
-        [q[0][0], q[1][0], q[2][0], q[3][0]],
-        [q[0][1], q[1][1], q[2][1], q[3][1]],
-        [q[0][2], q[1][2], q[2][2], q[3][2]],
-        [q[0][3], q[1][3], q[2][3], q[3][3]],
-    ]
-}
-
-/// A 4-point Walsh–Hadamard butterfly across four quads, lane by lane.
-#[inline(always)]
-fn butterfly4(q: [Quad; 4]) -> [Quad; 4] {
-    let (a0, a2) = (add4(q[0], q[2]), sub4(q[0], q[2]));
-    let (a1, a3) = (add4(q[1], q[3]), sub4(q[1], q[3]));
-    [add4(a0, a1), sub4(a0, a1), add4(a2, a3), sub4(a2, a3)]
+fn h4(x: [f32; 4]) -> [f32; 4] {
+    let (a0, a2) = (x[0] + x[2], x[0] - x[2]);
+    let (a1, a3) = (x[1] + x[3], x[1] - x[3]);
+    [a0 + a1, a0 - a1, a2 + a3, a2 - a3]
 }
 
 /// In-place fast Walsh–Hadamard transform of 16 values, scaled by 1/4 so the
 /// transform is orthonormal (and its own inverse): `v[k] ← ¼ Σ_j
-/// (−1)^popcount(j & k) v[j]`. With the values as four quads `v[4a + b]`,
-/// the 16-point transform is a 4-point one over `a` (lane-wise, across the
-/// quads) and one over `b` (within each quad); the second runs lane-wise
-/// too between two 4 × 4 transposes, so the whole transform is vector
-/// additions and shuffles.
-#[inline(always)]
+/// (−1)^popcount(j & k) v[j]`. With the values as `v[4a + b]`, the 16-point
+/// transform is the 4-point one over `a` for each `b`, then over `b` for
+/// each `a`. The network applies the same butterflies to whole blocks (see
+/// [`Fdn::process`]); this per-sample form is their reference.
 pub fn hadamard16(v: &mut [f32; LINES]) {
-    let mut q = [[0.0f32; 4]; 4];
-    for (k, quad) in q.iter_mut().enumerate() {
-        quad.copy_from_slice(&v[4 * k..4 * k + 4]);
+    for b in 0..4 {
+        let y = h4([v[b], v[4 + b], v[8 + b], v[12 + b]]);
+        for (a, y) in y.into_iter().enumerate() {
+            v[4 * a + b] = y;
+        }
     }
-    let q = transpose4(butterfly4(transpose4(butterfly4(q))));
-    for (k, quad) in q.iter().enumerate() {
-        for (x, &y) in v[4 * k..4 * k + 4].iter_mut().zip(quad) {
-            *x = y * 0.25;
+    for a in 0..4 {
+        let y = h4([v[4 * a], v[4 * a + 1], v[4 * a + 2], v[4 * a + 3]]);
+        for (b, y) in y.into_iter().enumerate() {
+            v[4 * a + b] = y * 0.25;
         }
     }
 }
@@ -358,9 +336,11 @@ fn sin_cycles(phase: f64) -> f32 {
 /// `t = d − M` in [0.5, 1.5).
 #[inline]
 fn allpass_split(d: f32) -> (usize, f32) {
-    let whole = ((d - 0.5) as usize).max(1);
+    // Through i32: one conversion instruction (read delays are far below
+    // 2^31 samples).
+    let whole = ((d - 0.5) as i32).max(1);
     let t = d - whole as f32;
-    (whole, (1.0 - t) / (1.0 + t))
+    (whole as usize, (1.0 - t) / (1.0 + t))
 }
 
 /// Seed of the modulation pattern.
@@ -444,26 +424,57 @@ impl Absorption {
         self.apply(&k);
     }
 
+    /// Filters `rows` (one per sample) in place, crossfaded towards the
+    /// unfiltered rows by `bypass` (moved by `step` per sample, within
+    /// [0, 1]).
+    fn run(&mut self, rows: &mut [Lanes], bypass: &mut f32, step: f32) {
+        if *bypass == 0.0 && step == 0.0 {
+            self.filter(rows);
+            return;
+        }
+        let mut b = *bypass;
+        for row in rows.iter_mut() {
+            let dry = *row;
+            self.filter(core::slice::from_mut(row));
+            if b != 0.0 {
+                for (y, x) in row.iter_mut().zip(&dry) {
+                    *y += (x - *y) * b;
+                }
+            }
+            b = (b + step).clamp(0.0, 1.0);
+        }
+        *bypass = b;
+    }
+
+    /// The filters over `rows`, a section at a time, with the coefficients
+    /// and state in locals for the loop.
     #[inline(always)]
-    fn process(&mut self, v: &mut Lanes) {
+    fn filter(&mut self, rows: &mut [Lanes]) {
         if !self.k.active[0] {
-            for (x, g) in v.iter_mut().zip(&self.k.gain) {
-                *x *= g;
+            let g = self.k.gain;
+            for row in rows.iter_mut() {
+                for (x, g) in row.iter_mut().zip(&g) {
+                    *x *= g;
+                }
             }
         }
         for s in 0..2 {
             if !self.k.active[s] {
                 continue;
             }
-            let [b0, b1, b2, a1, a2] = &self.k.c[s];
-            let (s1, s2) = (&mut self.s1[s], &mut self.s2[s]);
-            for i in 0..LINES {
-                let x = v[i];
-                let y = b0[i] * x + s1[i];
-                s1[i] = b1[i] * x - a1[i] * y + s2[i];
-                s2[i] = b2[i] * x - a2[i] * y;
-                v[i] = y;
+            let [b0, b1, b2, a1, a2] = self.k.c[s];
+            let (mut s1, mut s2) = (self.s1[s], self.s2[s]);
+            for row in rows.iter_mut() {
+                for i in 0..LINES {
+                    let x = row[i];
+                    let y = b0[i] * x + s1[i];
+                    s1[i] = b1[i] * x - a1[i] * y + s2[i];
+                    s2[i] = b2[i] * x - a2[i] * y;
+                    row[i] = y;
+                }
             }
+            self.s1[s] = s1;
+            self.s2[s] = s2;
         }
     }
 }
@@ -485,34 +496,127 @@ struct Head {
     y1: Lanes,
 }
 
-/// Rows of sixteen lanes for one block, one row per sample.
+/// Rows of sixteen lanes for one block, one row per sample (time-major).
 type Rows = [Lanes; CONTROL_BLOCK];
+/// One block per line (line-major): sixteen runs of up to 32 samples.
+type Runs = [[f32; CONTROL_BLOCK]; LINES];
+
+/// Per-block working memory, kept between blocks so that it need not be
+/// cleared each time (values past a block's length are never used).
+#[derive(Clone, Debug)]
+struct Scratch {
+    /// Samples read from the lines, time-major (one row more than samples).
+    x: [Lanes; CONTROL_BLOCK + 1],
+    /// The lines' outputs, and those of the fading-in reads.
+    rows: Rows,
+    fade: Rows,
+    /// The absorbed outputs, line-major, mixed in place and written back.
+    runs: Runs,
+    /// The input per sample, with its gain and the transform's ¼, as sum
+    /// and difference of the two sides (every line takes ± one of them).
+    sum: [f32; CONTROL_BLOCK],
+    diff: [f32; CONTROL_BLOCK],
+    /// The two outputs.
+    out: [[f32; CONTROL_BLOCK]; 2],
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self {
+            x: [[0.0; LINES]; CONTROL_BLOCK + 1],
+            rows: [[0.0; LINES]; CONTROL_BLOCK],
+            fade: [[0.0; LINES]; CONTROL_BLOCK],
+            runs: [[0.0; CONTROL_BLOCK]; LINES],
+            sum: [0.0; CONTROL_BLOCK],
+            diff: [0.0; CONTROL_BLOCK],
+            out: [[0.0; CONTROL_BLOCK]; 2],
+        }
+    }
+}
 
 /// Reads `m` samples of every line through its allpass interpolator into
 /// `out` (`m` at most the head's shortest whole delay, so every sample read
 /// was written before the block).
 #[inline(always)]
-fn read_head(bank: &DelayBank, head: &mut Head, m: usize, out: &mut Rows) {
+fn read_head(
+    bank: &DelayBank,
+    head: &mut Head,
+    m: usize,
+    x: &mut [Lanes; CONTROL_BLOCK + 1],
+    out: &mut Rows,
+) {
     let m = m.min(CONTROL_BLOCK);
     // Row t holds x[n0 − M − 1 + t] of each line, n0 the block's first
     // sample: y[n] = a·(x[n − M] − y[n − 1]) + x[n − M − 1] reads rows t
-    // and t + 1.
-    let mut x = [[0.0f32; LINES]; CONTROL_BLOCK + 1];
-    for (i, &whole) in head.whole.iter().enumerate() {
-        for (row, &v) in x.iter_mut().zip(bank.window(i, whole + 1, m + 1)) {
-            row[i] = v;
-        }
-    }
+    // and t + 1. Each line's run is contiguous; transposed into the rows.
+    let runs: [&[f32]; LINES] = core::array::from_fn(|i| bank.window(i, head.whole[i] + 1, m + 1));
+    transpose::runs_to_rows(runs, &mut x[..=m]);
     let a = head.coef;
     let mut y1 = head.y1;
     for (o, pair) in out.iter_mut().zip(x[..=m].windows(2)) {
         for i in 0..LINES {
-            let y = a[i] * (pair[1][i] - y1[i]) + pair[0][i];
+            // (a·x[n − M] + x[n − M − 1]) − a·y[n − 1]: the recursion's
+            // path from one output to the next is a multiply and a
+            // subtraction; the rest is formed beside it.
+            let y = (a[i] * pair[1][i] + pair[0][i]) - a[i] * y1[i];
             y1[i] = y;
             o[i] = y;
         }
     }
     head.y1 = y1;
+}
+
+/// First half of the transform over a block of runs: the 4-point
+/// transform across lines `b`, `4 + b`, `8 + b`, `12 + b`, sample by
+/// sample (a loop over time, vectorised four samples at a time: indexing
+/// the four lines by one sample index is what the vectoriser takes).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn mix_across(runs: &mut Runs, b: usize, m: usize) {
+    for t in 0..m.min(CONTROL_BLOCK) {
+        let y = h4([runs[b][t], runs[4 + b][t], runs[8 + b][t], runs[12 + b][t]]);
+        for (a, y) in y.into_iter().enumerate() {
+            runs[4 * a + b][t] = y;
+        }
+    }
+}
+
+/// Second half for lines `4a .. 4a + 4`, in place, with the ¼ that makes
+/// the transform orthonormal; lines 6 and 9 (the OUT_L and OUT_R taps) go
+/// to `out`, then each line adds its share of the input, `IN_L·l + IN_R·r`
+/// with `sum = l + r` and `diff = l − r` (pre-scaled by ¼). Called with a
+/// literal `a`, so the signs fold into additions and subtractions.
+#[inline(always)]
+fn mix_within(
+    runs: &mut Runs,
+    a: usize,
+    m: usize,
+    sum: &[f32; CONTROL_BLOCK],
+    diff: &[f32; CONTROL_BLOCK],
+    out: &mut [[f32; CONTROL_BLOCK]; 2],
+) {
+    for t in 0..m.min(CONTROL_BLOCK) {
+        let l = 4 * a;
+        let y = h4([runs[l][t], runs[l + 1][t], runs[l + 2][t], runs[l + 3][t]]);
+        for (b, y) in y.into_iter().enumerate() {
+            let i = l + b;
+            let w = y * 0.25;
+            if i == 6 {
+                out[0][t] = w;
+            }
+            if i == 9 {
+                out[1][t] = w;
+            }
+            // IN_L[i]·l + IN_R[i]·r: equal signs take ±(l + r), opposite
+            // signs ±(l − r).
+            let input = if IN_L[i] == IN_R[i] {
+                IN_L[i] * sum[t]
+            } else {
+                IN_L[i] * diff[t]
+            };
+            runs[i][t] = w + input;
+        }
+    }
 }
 
 /// The 16-line feedback delay network. `prepare` allocates; `reset`,
@@ -560,6 +664,7 @@ pub struct Fdn {
     bypass_step: f32,
     /// Per-control-period glide coefficient of the modulation depth.
     glide: f32,
+    scratch: Scratch,
 }
 
 impl Default for Fdn {
@@ -600,6 +705,7 @@ impl Fdn {
             bypass: 0.0,
             bypass_step: 0.0,
             glide: 1.0,
+            scratch: Scratch::new(),
         };
         fdn.update_targets();
         fdn
@@ -932,18 +1038,33 @@ impl Fdn {
     }
 
     /// One block of at most a control period and at most the shortest read
-    /// delay: read every line, then per sample absorption, mixing, outputs
-    /// and input, then write every line.
+    /// delay. Every line is read for the whole block; the reads, their
+    /// crossfade and the absorption run sample by sample over sixteen-lane
+    /// rows (the recursions run along time, the lanes across lines); the
+    /// block is then turned into one run per line, where the mixing, the
+    /// outputs and the input are additions between lines, vectorised along
+    /// time, and the runs are written back.
     #[allow(clippy::needless_range_loop)]
     fn run(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
-        let m = in_l.len().min(CONTROL_BLOCK);
-        let mut rows = [[0.0f32; LINES]; CONTROL_BLOCK];
-        read_head(&self.bank, &mut self.heads[0], m, &mut rows);
+        let m = in_l.len().min(in_r.len()).min(CONTROL_BLOCK);
+        let work = &mut self.scratch;
+        read_head(
+            &self.bank,
+            &mut self.heads[0],
+            m,
+            &mut work.x,
+            &mut work.rows,
+        );
         if self.fading {
-            let mut new = [[0.0f32; LINES]; CONTROL_BLOCK];
-            read_head(&self.bank, &mut self.heads[1], m, &mut new);
+            read_head(
+                &self.bank,
+                &mut self.heads[1],
+                m,
+                &mut work.x,
+                &mut work.fade,
+            );
             let scale = 1.0 / self.fade_len as f32;
-            for (t, (o, b)) in rows.iter_mut().zip(&new).take(m).enumerate() {
+            for (t, (o, b)) in work.rows.iter_mut().zip(&work.fade).take(m).enumerate() {
                 let g = ((self.fade_pos as usize + t + 1) as f32 * scale).min(1.0);
                 for i in 0..LINES {
                     o[i] += (b[i] - o[i]) * g;
@@ -951,37 +1072,42 @@ impl Fdn {
             }
             self.fade_pos = (self.fade_pos + m as u32).min(self.fade_len);
         }
-        let (mut bypass, bypass_step) = (self.bypass, self.bypass_step);
-        let (mut gain, gain_step) = (self.input_gain, self.input_step);
-        let samples = rows
-            .iter_mut()
-            .zip(in_l.iter().zip(in_r))
-            .zip(out_l.iter_mut().zip(out_r.iter_mut()));
-        for ((row, (&xl, &xr)), (yl, yr)) in samples {
-            let o = *row;
-            let mut f = o;
-            self.absorption.process(&mut f);
-            if bypass != 0.0 {
-                for i in 0..LINES {
-                    f[i] += (o[i] - f[i]) * bypass;
-                }
-            }
-            bypass = (bypass + bypass_step).clamp(0.0, 1.0);
-            hadamard16(&mut f);
-            // Rows 6 and 9 of the transform are the OUT_L and OUT_R taps.
-            *yl = f[6];
-            *yr = f[9];
+        self.absorption
+            .run(&mut work.rows[..m], &mut self.bypass, self.bypass_step);
+        transpose::rows_to_runs(&work.rows[..m], &mut work.runs);
+        // The input with its gain and the transform's ¼.
+        let mut gain = self.input_gain;
+        let inputs = in_l
+            .iter()
+            .zip(in_r)
+            .zip(work.sum.iter_mut().zip(work.diff.iter_mut()));
+        for ((&xl, &xr), (s, d)) in inputs {
             let g = gain * 0.25;
-            gain = (gain + gain_step).clamp(0.0, 1.0);
-            let (xl, xr) = (xl * g, xr * g);
-            for i in 0..LINES {
-                row[i] = f[i] + IN_L[i] * xl + IN_R[i] * xr;
-            }
+            gain = (gain + self.input_step).clamp(0.0, 1.0);
+            let (l, r) = (xl * g, xr * g);
+            *s = l + r;
+            *d = l - r;
         }
-        self.bypass = bypass;
         self.input_gain = gain;
-        for i in 0..LINES {
-            self.bank.write_with(i, m, |t| rows[t][i]);
+        for b in 0..4 {
+            mix_across(&mut work.runs, b, m);
+        }
+        for a in 0..4 {
+            mix_within(&mut work.runs, a, m, &work.sum, &work.diff, &mut work.out);
+        }
+        for (y, &v) in out_l.iter_mut().zip(&work.out[0][..m]) {
+            *y = v;
+        }
+        for (y, &v) in out_r.iter_mut().zip(&work.out[1][..m]) {
+            *y = v;
+        }
+        // Whole control blocks (the usual case) go in as arrays.
+        for (i, run) in work.runs.iter().enumerate() {
+            if m == CONTROL_BLOCK {
+                self.bank.write_block(i, run);
+            } else {
+                self.bank.write(i, &run[..m]);
+            }
         }
         self.bank.advance(m);
     }

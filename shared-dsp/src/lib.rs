@@ -35,5 +35,6 @@ pub mod smoother;
 pub mod svf;
 pub mod tape;
 pub mod tempo;
+pub mod transpose;
 pub mod true_peak;
 pub mod util;
