@@ -311,36 +311,37 @@ fn unit_hash(seed: u64) -> f64 {
 }
 
 /// `sin(2π·phase)` for a phase in cycles, [0, 1). The phase is folded onto
-/// the quarter wave [−π/2, π/2], where the odd Taylor series to the 9th
-/// power errs by less than 4e-6 (the next term, (π/2)^11/11!): a modulated
-/// read is off by under 2e-3 samples at the deepest setting. Cheaper than
-/// the library sine and branch-free once compiled (selects).
+/// the quarter wave [−π/2, π/2] (|x| and ½ − |x| give the same sine, the
+/// smaller lies within a quarter cycle; the sign comes back at the end),
+/// where the odd Taylor series to the 9th power errs by less than 4e-6 (the
+/// next term, (π/2)^11/11!): a modulated read is off by under 2e-3 samples
+/// at the deepest setting. Cheaper than the library sine, and free of
+/// branches, which random phases would mispredict.
 #[inline]
 fn sin_cycles(phase: f64) -> f32 {
-    use core::f32::consts::{FRAC_PI_2, PI};
-    let centred = if phase >= 0.5 { phase - 1.0 } else { phase };
-    let y = (core::f64::consts::TAU * centred) as f32;
-    let y = if y > FRAC_PI_2 {
-        PI - y
-    } else if y < -FRAC_PI_2 {
-        -PI - y
-    } else {
-        y
-    };
+    let x = (if phase >= 0.5 { phase - 1.0 } else { phase }) as f32;
+    let ax = x.abs();
+    let y = core::f32::consts::TAU * ax.min(0.5 - ax);
     let y2 = y * y;
-    y * (1.0 + y2 * (-1.0 / 6.0 + y2 * (1.0 / 120.0 + y2 * (-1.0 / 5_040.0 + y2 / 362_880.0))))
+    let s =
+        y * (1.0 + y2 * (-1.0 / 6.0 + y2 * (1.0 / 120.0 + y2 * (-1.0 / 5_040.0 + y2 / 362_880.0))));
+    s.copysign(x)
 }
 
-/// Splits a read delay `d` ≥ 2 samples into the whole part `M` and the
-/// first-order allpass coefficient `a = (1 − t)/(1 + t)` of the fraction
-/// `t = d − M` in [0.5, 1.5).
-#[inline]
-fn allpass_split(d: f32) -> (usize, f32) {
-    // Through i32: one conversion instruction (read delays are far below
-    // 2^31 samples).
-    let whole = ((d - 0.5) as i32).max(1);
-    let t = d - whole as f32;
-    (whole as usize, (1.0 - t) / (1.0 + t))
+/// Adding and subtracting 1.5 · 2^23 rounds an f32 below 2^22 in magnitude
+/// to the nearest integer (the sum has no fraction bits left).
+const ROUND: f32 = 12_582_912.0;
+
+/// Splits a read delay `d` ≥ 2 samples into the whole part `M` (the integer
+/// nearest to `d − 1`, at least 1) and the first-order allpass coefficient
+/// `a = (1 − t)/(1 + t)` of the fraction `t = d − M` in [0.5, 1.5]. The
+/// whole part stays a float here (an exact integer) so that a loop over the
+/// lines compiles to vector arithmetic.
+#[inline(always)]
+fn allpass_split(d: f32) -> (f32, f32) {
+    let whole = (((d - 1.0) + ROUND) - ROUND).max(1.0);
+    let t = d - whole;
+    (whole, (1.0 - t) / (1.0 + t))
 }
 
 /// Seed of the modulation pattern.
@@ -987,17 +988,20 @@ impl Fdn {
     fn set_hold(&mut self, j: usize) {
         let at = ((j + 1) * self.hold) as f32 / CONTROL_BLOCK as f32;
         let heads = if self.fading { 2 } else { 1 };
-        let mut min_whole = usize::MAX;
+        let mut min_whole = f32::MAX;
         for head in &mut self.heads[..heads] {
-            for i in 0..LINES {
-                let d = head.from[i] + (head.to[i] - head.from[i]) * at;
-                let (whole, a) = allpass_split(d);
-                head.whole[i] = whole;
-                head.coef[i] = a;
-                min_whole = min_whole.min(whole);
+            let mut whole = [0.0f32; LINES];
+            let lanes = whole.iter_mut().zip(head.coef.iter_mut());
+            for ((w, a), (&from, &to)) in lanes.zip(head.from.iter().zip(&head.to)) {
+                (*w, *a) = allpass_split(from + (to - from) * at);
+            }
+            for (w, &f) in head.whole.iter_mut().zip(&whole) {
+                // An exact integer from 1 to the longest read.
+                *w = f as u32 as usize;
+                min_whole = min_whole.min(f);
             }
         }
-        self.min_whole = min_whole.max(1);
+        self.min_whole = (min_whole as u32 as usize).max(1);
     }
 
     /// Runs the network over a block: `in_l`/`in_r` feed it, `out_l`/`out_r`
@@ -1075,18 +1079,28 @@ impl Fdn {
         self.absorption
             .run(&mut work.rows[..m], &mut self.bypass, self.bypass_step);
         transpose::rows_to_runs(&work.rows[..m], &mut work.runs);
-        // The input with its gain and the transform's ¼.
+        // The input with its gain and the transform's ¼; a steady gain
+        // (the usual case) is one vector loop, a fading one a recursion.
         let mut gain = self.input_gain;
         let inputs = in_l
             .iter()
             .zip(in_r)
             .zip(work.sum.iter_mut().zip(work.diff.iter_mut()));
-        for ((&xl, &xr), (s, d)) in inputs {
+        if self.input_step == 0.0 {
             let g = gain * 0.25;
-            gain = (gain + self.input_step).clamp(0.0, 1.0);
-            let (l, r) = (xl * g, xr * g);
-            *s = l + r;
-            *d = l - r;
+            for ((&xl, &xr), (s, d)) in inputs {
+                let (l, r) = (xl * g, xr * g);
+                *s = l + r;
+                *d = l - r;
+            }
+        } else {
+            for ((&xl, &xr), (s, d)) in inputs {
+                let g = gain * 0.25;
+                gain = (gain + self.input_step).clamp(0.0, 1.0);
+                let (l, r) = (xl * g, xr * g);
+                *s = l + r;
+                *d = l - r;
+            }
         }
         self.input_gain = gain;
         for b in 0..4 {
@@ -1156,6 +1170,23 @@ mod tests {
             worst = worst.max(err);
         }
         assert!(worst < 4e-6, "{worst}");
+    }
+
+    #[test]
+    fn allpass_split_keeps_the_fraction_in_range() {
+        // Integer delays read exactly (a = 0: the frozen loop is lossless).
+        for d in [2.0f32, 3.0, 1103.0, 25_740.0] {
+            assert_eq!(allpass_split(d), (d - 1.0, 0.0));
+        }
+        let mut d = 2.0f32;
+        while d < 3_000.0 {
+            let (whole, a) = allpass_split(d);
+            let t = d - whole;
+            assert!(whole >= 1.0 && whole.fract() == 0.0, "{d}");
+            assert!((0.5..=1.5).contains(&t), "{d}: {t}");
+            assert!((-0.2..=1.0 / 3.0 + 1e-6).contains(&a), "{d}: {a}");
+            d += 0.137;
+        }
     }
 
     #[test]
