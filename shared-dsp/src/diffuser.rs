@@ -120,7 +120,12 @@ impl Diffuser {
                     *w = *v + g * delayed;
                     *v = delayed - g * *w;
                 }
-                self.stages.write(stage, &w[..n]);
+                match <&[f32; 32]>::try_from(&w[..n]) {
+                    // A whole control block goes in as an array (no memcpy
+                    // call).
+                    Ok(block) => self.stages.write_block(stage, block),
+                    Err(_) => self.stages.write(stage, &w[..n]),
+                }
             }
             self.stages.advance(n);
         }

@@ -366,9 +366,18 @@ impl Taps {
     #[inline]
     fn read(&self, line: &DelayBank, n: usize, early: &mut Sides, late: &mut Sides) {
         for (c, (e, l)) in early.iter_mut().zip(late.iter_mut()).enumerate() {
-            for (&pos, &g) in self.pos[c].iter().zip(&self.gain[c]) {
-                for (e, &x) in e.iter_mut().zip(line.window(c, n + pos, n)) {
-                    *e += g * x;
+            // Each tap's window is n contiguous samples; all eight are summed
+            // per sample in a register (a loop over time, vectorised).
+            let windows: [&[f32]; EARLY_TAPS] =
+                core::array::from_fn(|k| line.window(c, n + self.pos[c][k], n));
+            if windows.iter().all(|w| w.len() == n) && n <= CONTROL_BLOCK {
+                let g = self.gain[c];
+                for (t, e) in e[..n].iter_mut().enumerate() {
+                    let mut acc = 0.0;
+                    for (w, g) in windows.iter().zip(&g) {
+                        acc += g * w[t];
+                    }
+                    *e = acc;
                 }
             }
             for (l, &x) in l.iter_mut().zip(line.window(c, n + self.pre, n)) {
