@@ -12,6 +12,7 @@ pub mod biquad;
 pub mod biquad_pair;
 pub mod compressor;
 pub mod control;
+pub mod decay_analysis;
 pub mod delay_bank;
 pub mod delay_line;
 pub mod denormal;
