@@ -80,10 +80,13 @@
 //! Processing is block-wise. Every line is longer than a control period, so
 //! the reads of a whole block (up to 32 samples, and never more than the
 //! shortest read delay) come from samples written before it: each line's
-//! block is read as one contiguous slice of a [`DelayBank`], turned into
-//! sixteen-lane rows (one per sample), run through the allpass reads,
-//! absorption, mixing and input in straight-line code over `[f32; 16]`
-//! lanes that the compiler vectorises, and written back line by line.
+//! block is read as one contiguous slice of a [`DelayBank`] and transposed
+//! ([`crate::transpose`]) into sixteen-lane rows, one per sample, where the
+//! recursions (allpass reads, absorption filters) run along time with the
+//! sixteen lines side by side in vector registers. The block is then
+//! transposed back into one run per line, where the Hadamard mixing, the
+//! outputs and the input are additions between whole runs, vectorised
+//! along time, and each run is written back to its line.
 
 use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
 use crate::control::{ControlClock, CONTROL_BLOCK};
