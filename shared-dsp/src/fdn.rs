@@ -34,7 +34,8 @@
 //! has the same magnitude: each line feeds every line equally, so echo
 //! density grows by a factor of 16 per pass. The Householder matrix keeps
 //! 0.875 of each line in itself at N = 16, which builds density slowly and
-//! lets individual lines ring metallically.
+//! lets individual lines ring metallically. The two outputs are rows 6 and 9
+//! of the transform, so they come for free with the mixing.
 //!
 //! The lines' lengths follow a table of primes (at 48 kHz, size 1: 23 to
 //! 66 ms) scaled by the size and rounded, so no two lines share a common
@@ -50,21 +51,53 @@
 //! T60 by 13 % in the tests. The allpass has unit magnitude at every
 //! frequency, so the loop gain stays exactly the absorption filters'. Its
 //! fraction is kept in [0.5, 1.5) so the coefficient
-//! `a = (1 − t)/(1 + t)` stays within (−0.2, ⅓], far from the pole at −1. Modulation, size glides and coefficient
-//! updates run on the fixed 32-sample control grid ([`crate::control`]), so
-//! the output does not depend on the host's block size.
+//! `a = (1 − t)/(1 + t)` stays within (−0.2, ⅓], far from the pole at −1.
+//! Modulation, size changes and coefficient updates run on the fixed
+//! 32-sample control grid ([`crate::control`]), so the output does not
+//! depend on the host's block size.
+//!
+//! A size change does not glide the lengths: a glide shifts the pitch of
+//! everything in the loop (a Doppler shift of several semitones at the
+//! speed a size knob turns) and its fast-moving reads burst with high
+//! frequencies. Instead a second set of reads at the new lengths is
+//! crossfaded in over [`SIZE_FADE_S`], with equal gains (`(1 − g)·old +
+//! g·new`): no pitch moves, and the mixed read is never larger than the
+//! larger of the two, so the loop gain cannot exceed one even frozen. Where
+//! the two reads are uncorrelated their sum dips by up to 3 dB at the
+//! crossfade's middle, for one pass of the tail; crossfades are spaced by
+//! [`SIZE_FADE_REST_S`] so that continuous automation does not repeat that
+//! dip on every pass. The absorption follows,
+//! its coefficients interpolated between the designs for the two sets of
+//! lengths (second-order sections whose coefficients lie in the convex
+//! stability triangle stay stable along the way).
 //!
 //! Freeze makes the loop lossless: the absorption filters are crossfaded
 //! out, the input is faded to silence and the modulation depth is faded to
 //! zero (interpolating reads are lowpass filters and would slowly drain the
 //! frozen tail). With integer delays and an orthogonal matrix the energy in
 //! the loop is then constant; it cannot grow.
+//!
+//! Processing is block-wise. Every line is longer than a control period, so
+//! the reads of a whole block (up to 32 samples, and never more than the
+//! shortest read delay) come from samples written before it: each line's
+//! block is read as one contiguous slice of a [`DelayBank`] and transposed
+//! ([`crate::transpose`]) into sixteen-lane rows, one per sample, where the
+//! recursions (allpass reads, absorption filters) run along time with the
+//! sixteen lines side by side in vector registers. The block is then
+//! transposed back into one run per line, where the Hadamard mixing, the
+//! outputs and the input are additions between whole runs, vectorised
+//! along time, and each run is written back to its line.
 
 use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
 use crate::control::{ControlClock, CONTROL_BLOCK};
+use crate::delay_bank::DelayBank;
+use crate::transpose;
 
 /// Number of delay lines in the network.
 pub const LINES: usize = 16;
+
+/// One value per line.
+type Lanes = [f32; LINES];
 
 /// Line lengths in samples at 48 kHz and size 1 (primes, 23.0–66.0 ms).
 const BASE_PRIMES: [u32; LINES] = [
@@ -89,20 +122,37 @@ pub const MAX_MOD_DEPTH_MS: f32 = 2.0;
 pub const MIN_MOD_RATE_HZ: f32 = 0.01;
 /// Fastest modulation rate in Hz.
 pub const MAX_MOD_RATE_HZ: f32 = 10.0;
+/// Length of the crossfade from the old line lengths to new ones after a
+/// size change, in seconds (rounded to whole control periods). Long enough
+/// that the fade is a smooth change of level rather than a switch, short
+/// enough that the size follows a turning knob closely; a change that
+/// arrives during a fade starts its own fade when that one ends.
+pub const SIZE_FADE_S: f32 = 0.03;
 
-/// Time constant of size glides and freeze fades, in seconds.
+/// Rest after a size crossfade before the next may start, in seconds
+/// (rounded to whole control periods). While the size is automated,
+/// crossfades would otherwise follow one another without a break, and each
+/// costs the reads it mixes about 1.8 dB on average where they are
+/// uncorrelated (the mean of (1 − g)² + g² over the fade is ⅔), once per
+/// pass through the loop: a continuous full-range sweep then shortened the
+/// decay and lowered the tail by several dB. Resting as long as a fade
+/// halves that cost; a new size is taken up at most every 60 ms.
+pub const SIZE_FADE_REST_S: f32 = 0.03;
+
+/// Time constant of the modulation depth's glide, in seconds.
 const GLIDE_S: f32 = 0.05;
 /// Freeze fades (input, absorption, modulation) take this many control
 /// periods (16 · 32 = 512 samples, about 11 ms at 48 kHz).
 const FREEZE_TICKS: f32 = 16.0;
-/// Largest change of a read delay over one control period, in samples, that
-/// is applied as a step rather than a per-sample ramp. Gentle modulation
-/// moves a read by about 2π · depth · rate · 32 / fs per period (0.03 samples
-/// at 0.25 ms and 0.6 Hz); a step that small is a phase shift of
-/// 2π · f · 0.05 / fs (0.13 rad at 20 kHz) spread over the period's
-/// interpolation, far below audibility, and it lets the reads compute their
-/// allpass coefficients once per period instead of per sample. Size glides
-/// move faster and keep the per-sample ramp.
+/// Largest step of a read delay, in samples, between two held values.
+/// Reads are held constant over sub-blocks of a control period (the whole
+/// period, or a half, quarter, … down to single samples, whatever keeps
+/// each step this small), so their allpass coefficients are computed once
+/// per sub-block rather than per sample. Gentle modulation moves a read by
+/// about 2π · depth · rate · 32 / fs per period (0.03 samples at 0.25 ms and
+/// 0.6 Hz), so it holds for whole periods; a step this small is a phase
+/// shift of 2π · f · 0.05 / fs (0.13 rad at 20 kHz) smoothed by the
+/// interpolator, far below audibility.
 const HOLD_LIMIT: f32 = 0.05;
 
 /// Plain-value parameters of the [`Fdn`].
@@ -230,28 +280,38 @@ const fn pattern(k: usize) -> [f32; LINES] {
 }
 const IN_L: [f32; LINES] = pattern(3);
 const IN_R: [f32; LINES] = pattern(5);
+/// The output taps: rows 6 and 9 of the transform (taken from its output).
+#[cfg(test)]
 const OUT_L: [f32; LINES] = pattern(6);
+#[cfg(test)]
 const OUT_R: [f32; LINES] = pattern(9);
+/// The 4-point Walsh–Hadamard transform (unscaled) in natural order:
+/// `y[k] = Σ_j (−1)^popcount(j & k) x[j]`.
+#[inline(always)]
+fn h4(x: [f32; 4]) -> [f32; 4] {
+    let (a0, a2) = (x[0] + x[2], x[0] - x[2]);
+    let (a1, a3) = (x[1] + x[3], x[1] - x[3]);
+    [a0 + a1, a0 - a1, a2 + a3, a2 - a3]
+}
 
 /// In-place fast Walsh–Hadamard transform of 16 values, scaled by 1/4 so the
-/// transform is orthonormal (and its own inverse).
-#[inline]
+/// transform is orthonormal (and its own inverse): `v[k] ← ¼ Σ_j
+/// (−1)^popcount(j & k) v[j]`. With the values as `v[4a + b]`, the 16-point
+/// transform is the 4-point one over `a` for each `b`, then over `b` for
+/// each `a`. The network applies the same butterflies to whole blocks (see
+/// [`Fdn::process`]); this per-sample form is their reference.
 pub fn hadamard16(v: &mut [f32; LINES]) {
-    let mut h = 1;
-    while h < LINES {
-        let mut i = 0;
-        while i < LINES {
-            for j in i..i + h {
-                let (a, b) = (v[j], v[j + h]);
-                v[j] = a + b;
-                v[j + h] = a - b;
-            }
-            i += 2 * h;
+    for b in 0..4 {
+        let y = h4([v[b], v[4 + b], v[8 + b], v[12 + b]]);
+        for (a, y) in y.into_iter().enumerate() {
+            v[4 * a + b] = y;
         }
-        h *= 2;
     }
-    for x in v.iter_mut() {
-        *x *= 0.25;
+    for a in 0..4 {
+        let y = h4([v[4 * a], v[4 * a + 1], v[4 * a + 2], v[4 * a + 3]]);
+        for (b, y) in y.into_iter().enumerate() {
+            v[4 * a + b] = y * 0.25;
+        }
     }
 }
 
@@ -265,38 +325,58 @@ fn unit_hash(seed: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Splits a read delay `d` ≥ 2 samples into the whole part `M` and the
-/// first-order allpass coefficient `a = (1 − t)/(1 + t)` of the fraction
-/// `t = d − M` in [0.5, 1.5).
+/// `sin(2π·phase)` for a phase in cycles, [0, 1). The phase is folded onto
+/// the quarter wave [−π/2, π/2] (|x| and ½ − |x| give the same sine, the
+/// smaller lies within a quarter cycle; the sign comes back at the end),
+/// where the odd Taylor series to the 9th power errs by less than 4e-6 (the
+/// next term, (π/2)^11/11!): a modulated read is off by under 2e-3 samples
+/// at the deepest setting. Cheaper than the library sine, and free of
+/// branches, which random phases would mispredict.
 #[inline]
-fn allpass_split(d: f32) -> (usize, f32) {
-    let whole = ((d - 0.5) as usize).max(1);
-    let t = d - whole as f32;
+fn sin_cycles(phase: f64) -> f32 {
+    let x = (if phase >= 0.5 { phase - 1.0 } else { phase }) as f32;
+    let ax = x.abs();
+    let y = core::f32::consts::TAU * ax.min(0.5 - ax);
+    let y2 = y * y;
+    let s =
+        y * (1.0 + y2 * (-1.0 / 6.0 + y2 * (1.0 / 120.0 + y2 * (-1.0 / 5_040.0 + y2 / 362_880.0))));
+    s.copysign(x)
+}
+
+/// Adding and subtracting 1.5 · 2^23 rounds an f32 below 2^22 in magnitude
+/// to the nearest integer (the sum has no fraction bits left).
+const ROUND: f32 = 12_582_912.0;
+
+/// Splits a read delay `d` ≥ 2 samples into the whole part `M` (the integer
+/// nearest to `d − 1`, at least 1) and the first-order allpass coefficient
+/// `a = (1 − t)/(1 + t)` of the fraction `t = d − M` in [0.5, 1.5]. The
+/// whole part stays a float here (an exact integer) so that a loop over the
+/// lines compiles to vector arithmetic.
+#[inline(always)]
+fn allpass_split(d: f32) -> (f32, f32) {
+    let whole = (((d - 1.0) + ROUND) - ROUND).max(1.0);
+    let t = d - whole;
     (whole, (1.0 - t) / (1.0 + t))
 }
 
 /// Seed of the modulation pattern.
 const MOD_SEED: u64 = 0x6C61_7373_7665_7262;
 
-/// Two second-order sections per line in structure-of-arrays form, so the
-/// per-sample loop over the 16 lines vectorises.
-#[derive(Clone, Debug, Default)]
-struct Absorption {
-    /// Coefficients per section: [b0, b1, b2, a1, a2] × LINES.
-    c: [[[f32; LINES]; 5]; 2],
-    /// Transposed direct form II state per section.
-    s1: [[f32; LINES]; 2],
-    s2: [[f32; LINES]; 2],
+/// The absorption filters' coefficients for one set of line lengths, in
+/// structure-of-arrays form (per section: [b0, b1, b2, a1, a2] × LINES).
+#[derive(Clone, Copy, Debug, Default)]
+struct AbsorptionDesign {
+    c: [[Lanes; 5]; 2],
+    /// Broadband (mid-band) gain per line, applied alone when the first
+    /// section is skipped.
+    gain: Lanes,
     /// Whether each section shapes the response. A band multiplier of
     /// exactly 1 makes its shelf 0 dB, an identity, and the section is
     /// skipped (the first then leaves only the broadband gain).
     active: [bool; 2],
-    /// Broadband (mid-band) gain per line, applied alone when the first
-    /// section is skipped.
-    gain: [f32; LINES],
 }
 
-impl Absorption {
+impl AbsorptionDesign {
     fn set(&mut self, section: usize, line: usize, k: &BiquadCoefs) {
         let c = &mut self.c[section];
         c[0][line] = k.b0;
@@ -305,7 +385,20 @@ impl Absorption {
         c[3][line] = k.a1;
         c[4][line] = k.a2;
     }
+}
 
+/// Two second-order sections per line in structure-of-arrays form, so the
+/// per-sample work over the 16 lines vectorises.
+#[derive(Clone, Debug, Default)]
+struct Absorption {
+    /// The coefficients in use.
+    k: AbsorptionDesign,
+    /// Transposed direct form II state per section.
+    s1: [Lanes; 2],
+    s2: [Lanes; 2],
+}
+
+impl Absorption {
     fn reset(&mut self) {
         self.s1 = [[0.0; LINES]; 2];
         self.s2 = [[0.0; LINES]; 2];
@@ -318,36 +411,226 @@ impl Absorption {
             .all(|s| s.iter().all(|v| v.is_finite()))
     }
 
-    /// Turns a section on or off; a section switched on starts from
-    /// silence rather than from the state it had when last used.
-    fn set_active(&mut self, section: usize, on: bool) {
-        if on && !self.active[section] {
-            self.s1[section] = [0.0; LINES];
-            self.s2[section] = [0.0; LINES];
+    /// Uses `k`; a section switched on starts from silence rather than from
+    /// the state it had when last used.
+    fn apply(&mut self, k: &AbsorptionDesign) {
+        for s in 0..2 {
+            if k.active[s] && !self.k.active[s] {
+                self.s1[s] = [0.0; LINES];
+                self.s2[s] = [0.0; LINES];
+            }
         }
-        self.active[section] = on;
+        self.k = *k;
     }
 
-    #[inline]
-    fn process(&mut self, v: &mut [f32; LINES]) {
-        if !self.active[0] {
-            for (x, g) in v.iter_mut().zip(&self.gain) {
-                *x *= g;
+    /// Uses the coefficients `(1 − g)·a + g·b` (both designs for the same
+    /// parameters, so the same sections are active).
+    fn blend(&mut self, a: &AbsorptionDesign, b: &AbsorptionDesign, g: f32) {
+        let mut k = *a;
+        for (ks, bs) in k.c.iter_mut().zip(&b.c) {
+            for (kc, bc) in ks.iter_mut().zip(bs) {
+                for (x, y) in kc.iter_mut().zip(bc) {
+                    *x += (y - *x) * g;
+                }
+            }
+        }
+        for (x, y) in k.gain.iter_mut().zip(&b.gain) {
+            *x += (y - *x) * g;
+        }
+        self.apply(&k);
+    }
+
+    /// Filters `rows` (one per sample) in place, crossfaded towards the
+    /// unfiltered rows by `bypass` (moved by `step` per sample, within
+    /// [0, 1]).
+    fn run(&mut self, rows: &mut [Lanes], bypass: &mut f32, step: f32) {
+        if *bypass == 0.0 && step == 0.0 {
+            self.filter(rows);
+            return;
+        }
+        let mut b = *bypass;
+        for row in rows.iter_mut() {
+            let dry = *row;
+            self.filter(core::slice::from_mut(row));
+            if b != 0.0 {
+                for (y, x) in row.iter_mut().zip(&dry) {
+                    *y += (x - *y) * b;
+                }
+            }
+            b = (b + step).clamp(0.0, 1.0);
+        }
+        *bypass = b;
+    }
+
+    /// The filters over `rows`, a section at a time, with the coefficients
+    /// and state in locals for the loop.
+    #[inline(always)]
+    fn filter(&mut self, rows: &mut [Lanes]) {
+        if !self.k.active[0] {
+            let g = self.k.gain;
+            for row in rows.iter_mut() {
+                for (x, g) in row.iter_mut().zip(&g) {
+                    *x *= g;
+                }
             }
         }
         for s in 0..2 {
-            if !self.active[s] {
+            if !self.k.active[s] {
                 continue;
             }
-            let [b0, b1, b2, a1, a2] = &self.c[s];
-            let (s1, s2) = (&mut self.s1[s], &mut self.s2[s]);
-            for i in 0..LINES {
-                let x = v[i];
-                let y = b0[i] * x + s1[i];
-                s1[i] = b1[i] * x - a1[i] * y + s2[i];
-                s2[i] = b2[i] * x - a2[i] * y;
-                v[i] = y;
+            let [b0, b1, b2, a1, a2] = self.k.c[s];
+            let (mut s1, mut s2) = (self.s1[s], self.s2[s]);
+            for row in rows.iter_mut() {
+                for i in 0..LINES {
+                    let x = row[i];
+                    let y = b0[i] * x + s1[i];
+                    s1[i] = b1[i] * x - a1[i] * y + s2[i];
+                    s2[i] = b2[i] * x - a2[i] * y;
+                    row[i] = y;
+                }
             }
+            self.s1[s] = s1;
+            self.s2[s] = s2;
+        }
+    }
+}
+
+/// One set of reads of the sixteen lines: their lengths, the modulated read
+/// delays and the allpass interpolators' state.
+#[derive(Clone, Copy, Debug, Default)]
+struct Head {
+    /// Line lengths in samples (integers).
+    len: Lanes,
+    /// Read delays at the start and at the end of the control period.
+    from: Lanes,
+    to: Lanes,
+    /// The read held over the current sub-block: whole samples and the
+    /// allpass coefficient of the fraction.
+    whole: [usize; LINES],
+    coef: Lanes,
+    /// Allpass interpolators' previous outputs.
+    y1: Lanes,
+}
+
+/// Rows of sixteen lanes for one block, one row per sample (time-major).
+type Rows = [Lanes; CONTROL_BLOCK];
+/// One block per line (line-major): sixteen runs of up to 32 samples.
+type Runs = [[f32; CONTROL_BLOCK]; LINES];
+
+/// Per-block working memory, kept between blocks so that it need not be
+/// cleared each time (values past a block's length are never used).
+#[derive(Clone, Debug)]
+struct Scratch {
+    /// Samples read from the lines, time-major (one row more than samples).
+    x: [Lanes; CONTROL_BLOCK + 1],
+    /// The lines' outputs, and those of the fading-in reads.
+    rows: Rows,
+    fade: Rows,
+    /// The absorbed outputs, line-major, mixed in place and written back.
+    runs: Runs,
+    /// The input per sample, with its gain and the transform's ¼, as sum
+    /// and difference of the two sides (every line takes ± one of them).
+    sum: [f32; CONTROL_BLOCK],
+    diff: [f32; CONTROL_BLOCK],
+    /// The two outputs.
+    out: [[f32; CONTROL_BLOCK]; 2],
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self {
+            x: [[0.0; LINES]; CONTROL_BLOCK + 1],
+            rows: [[0.0; LINES]; CONTROL_BLOCK],
+            fade: [[0.0; LINES]; CONTROL_BLOCK],
+            runs: [[0.0; CONTROL_BLOCK]; LINES],
+            sum: [0.0; CONTROL_BLOCK],
+            diff: [0.0; CONTROL_BLOCK],
+            out: [[0.0; CONTROL_BLOCK]; 2],
+        }
+    }
+}
+
+/// Reads `m` samples of every line through its allpass interpolator into
+/// `out` (`m` at most the head's shortest whole delay, so every sample read
+/// was written before the block).
+#[inline(always)]
+fn read_head(
+    bank: &DelayBank,
+    head: &mut Head,
+    m: usize,
+    x: &mut [Lanes; CONTROL_BLOCK + 1],
+    out: &mut Rows,
+) {
+    let m = m.min(CONTROL_BLOCK);
+    // Row t holds x[n0 − M − 1 + t] of each line, n0 the block's first
+    // sample: y[n] = a·(x[n − M] − y[n − 1]) + x[n − M − 1] reads rows t
+    // and t + 1. Each line's run is contiguous; transposed into the rows.
+    let runs: [&[f32]; LINES] = core::array::from_fn(|i| bank.window(i, head.whole[i] + 1, m + 1));
+    transpose::runs_to_rows(runs, &mut x[..=m]);
+    let a = head.coef;
+    let mut y1 = head.y1;
+    for (o, pair) in out.iter_mut().zip(x[..=m].windows(2)) {
+        for i in 0..LINES {
+            // (a·x[n − M] + x[n − M − 1]) − a·y[n − 1]: the recursion's
+            // path from one output to the next is a multiply and a
+            // subtraction; the rest is formed beside it.
+            let y = (a[i] * pair[1][i] + pair[0][i]) - a[i] * y1[i];
+            y1[i] = y;
+            o[i] = y;
+        }
+    }
+    head.y1 = y1;
+}
+
+/// First half of the transform over a block of runs: the 4-point
+/// transform across lines `b`, `4 + b`, `8 + b`, `12 + b`, sample by
+/// sample (a loop over time, vectorised four samples at a time: indexing
+/// the four lines by one sample index is what the vectoriser takes).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn mix_across(runs: &mut Runs, b: usize, m: usize) {
+    for t in 0..m.min(CONTROL_BLOCK) {
+        let y = h4([runs[b][t], runs[4 + b][t], runs[8 + b][t], runs[12 + b][t]]);
+        for (a, y) in y.into_iter().enumerate() {
+            runs[4 * a + b][t] = y;
+        }
+    }
+}
+
+/// Second half for lines `4a .. 4a + 4`, in place, with the ¼ that makes
+/// the transform orthonormal; lines 6 and 9 (the OUT_L and OUT_R taps) go
+/// to `out`, then each line adds its share of the input, `IN_L·l + IN_R·r`
+/// with `sum = l + r` and `diff = l − r` (pre-scaled by ¼). Called with a
+/// literal `a`, so the signs fold into additions and subtractions.
+#[inline(always)]
+fn mix_within(
+    runs: &mut Runs,
+    a: usize,
+    m: usize,
+    sum: &[f32; CONTROL_BLOCK],
+    diff: &[f32; CONTROL_BLOCK],
+    out: &mut [[f32; CONTROL_BLOCK]; 2],
+) {
+    for t in 0..m.min(CONTROL_BLOCK) {
+        let l = 4 * a;
+        let y = h4([runs[l][t], runs[l + 1][t], runs[l + 2][t], runs[l + 3][t]]);
+        for (b, y) in y.into_iter().enumerate() {
+            let i = l + b;
+            let w = y * 0.25;
+            if i == 6 {
+                out[0][t] = w;
+            }
+            if i == 9 {
+                out[1][t] = w;
+            }
+            // IN_L[i]·l + IN_R[i]·r: equal signs take ±(l + r), opposite
+            // signs ±(l − r).
+            let input = if IN_L[i] == IN_R[i] {
+                IN_L[i] * sum[t]
+            } else {
+                IN_L[i] * diff[t]
+            };
+            runs[i][t] = w + input;
         }
     }
 }
@@ -357,44 +640,40 @@ impl Absorption {
 #[derive(Clone, Debug)]
 pub struct Fdn {
     fs: f32,
-    /// The sixteen lines as one ring of frames: sample `t` of line `i` is
-    /// at `(t & mask) · LINES + i`. All lines are written at the same time,
-    /// so they share one write index and a push is one contiguous store of
-    /// 16 values (rather than 16 separate [`crate::delay_line::DelayLine`]s,
-    /// each with its own index, clamp and bounds check).
-    buf: Vec<f32>,
-    /// Frames in the ring minus one (the frame count is a power of two).
-    mask: usize,
-    /// Frame index of the newest pushed frame.
-    write: usize,
-    /// Longest whole delay a read may ask for, in samples.
+    /// The sixteen lines.
+    bank: DelayBank,
+    /// Longest read delay, in samples.
     max_read: usize,
     absorption: Absorption,
+    /// Absorption designed for the lengths of `heads[0]` and `heads[1]`.
+    designs: [AbsorptionDesign; 2],
     params: FdnParams,
     /// Coefficients must be recomputed at the next grid point.
     dirty: bool,
     clock: ControlClock,
     /// Line lengths the size asks for, in samples (integers).
-    target_len: [f32; LINES],
-    /// Line lengths in use (gliding to `target_len`), in samples.
-    len: [f32; LINES],
-    /// Lengths the absorption coefficients were designed for.
-    designed_len: [f32; LINES],
-    /// Read delay of each line at the current sample, and its per-sample step.
-    delay: [f32; LINES],
-    delay_step: [f32; LINES],
-    /// The delays move by less than [`HOLD_LIMIT`] in this period and are
-    /// held at their end values: the allpass reads use `whole` and `coef`
-    /// computed once per period.
-    held: bool,
-    whole: [usize; LINES],
-    coef: [f32; LINES],
-    /// Modulation phase of each line in cycles, and its increment per
-    /// control period.
+    target_len: Lanes,
+    /// `heads[0]` is heard; while `fading`, `heads[1]` (at the lengths the
+    /// size asks for) is crossfaded in over it and then replaces it.
+    heads: [Head; 2],
+    fading: bool,
+    /// Samples into the crossfade, and its length in samples (whole control
+    /// periods).
+    fade_pos: u32,
+    fade_len: u32,
+    /// Control periods left before another crossfade may start, and the
+    /// rest after each crossfade (see [`SIZE_FADE_REST_S`]).
+    rest: u32,
+    rest_len: u32,
+    /// Samples per held read in this control period (32, 16, … or 1), and
+    /// the shortest whole read delay of the current holds (blocks are no
+    /// longer).
+    hold: usize,
+    min_whole: usize,
+    /// Modulation phase of each line in cycles, and its rate relative to
+    /// the set rate.
     phase: [f64; LINES],
     rate_scale: [f64; LINES],
-    /// Allpass interpolators' previous outputs, one per line.
-    ap_y1: [f32; LINES],
     /// Modulation depth in use (samples), gliding to the parameter.
     depth: f32,
     /// Input gain (1, or 0 frozen) and absorption bypass (0, or 1 frozen):
@@ -403,8 +682,9 @@ pub struct Fdn {
     input_step: f32,
     bypass: f32,
     bypass_step: f32,
-    /// Per-control-period glide coefficient of sizes and depth.
+    /// Per-control-period glide coefficient of the modulation depth.
     glide: f32,
+    scratch: Scratch,
 }
 
 impl Default for Fdn {
@@ -423,31 +703,31 @@ impl Fdn {
         }
         let mut fdn = Self {
             fs: 48_000.0,
-            buf: Vec::new(),
-            mask: 0,
-            write: 0,
-            max_read: 1,
+            bank: DelayBank::new(),
+            max_read: 2,
             absorption: Absorption::default(),
+            designs: [AbsorptionDesign::default(); 2],
             params: FdnParams::default(),
             dirty: true,
             clock: ControlClock::new(CONTROL_BLOCK),
             target_len: [0.0; LINES],
-            len: [0.0; LINES],
-            designed_len: [0.0; LINES],
-            delay: [0.0; LINES],
-            delay_step: [0.0; LINES],
-            held: false,
-            whole: [1; LINES],
-            coef: [0.0; LINES],
+            heads: [Head::default(); 2],
+            fading: false,
+            fade_pos: 0,
+            fade_len: CONTROL_BLOCK as u32,
+            rest: 0,
+            rest_len: 0,
+            hold: CONTROL_BLOCK,
+            min_whole: 1,
             phase: [0.0; LINES],
             rate_scale,
-            ap_y1: [0.0; LINES],
             depth: 0.0,
             input_gain: 1.0,
             input_step: 0.0,
             bypass: 0.0,
             bypass_step: 0.0,
             glide: 1.0,
+            scratch: Scratch::new(),
         };
         fdn.update_targets();
         fdn
@@ -464,27 +744,25 @@ impl Fdn {
         let scale = f64::from(self.fs) / 48_000.0 * f64::from(MAX_SIZE);
         let depth = (MAX_MOD_DEPTH_MS * 1e-3 * self.fs).ceil() as usize;
         let longest = (f64::from(BASE_PRIMES[LINES - 1]) * scale).ceil() as usize + depth + 4;
-        let frames = (longest + 2).next_power_of_two();
-        self.buf.clear();
-        self.buf.resize(frames * LINES, 0.0);
-        self.mask = frames - 1;
+        // A read of whole delay M reads from M + 1 samples back.
+        self.bank.prepare(LINES, longest + 2);
         self.max_read = longest;
         self.glide = 1.0 - (-(CONTROL_BLOCK as f32) / (GLIDE_S * self.fs)).exp();
+        let periods = (SIZE_FADE_S * self.fs / CONTROL_BLOCK as f32)
+            .round()
+            .max(1.0);
+        self.fade_len = periods as u32 * CONTROL_BLOCK as u32;
+        self.rest_len = (SIZE_FADE_REST_S * self.fs / CONTROL_BLOCK as f32).round() as u32;
         self.reset();
     }
 
-    /// Clears the lines and filters and jumps every glide to its target.
-    /// Realtime-safe.
+    /// Clears the lines and filters and jumps every glide and crossfade to
+    /// its target. Realtime-safe.
     pub fn reset(&mut self) {
-        self.buf.fill(0.0);
-        self.write = 0;
+        self.bank.reset();
         self.absorption.reset();
-        self.ap_y1 = [0.0; LINES];
         self.clock.reset();
         self.update_targets();
-        self.len = self.target_len;
-        self.delay = self.len;
-        self.delay_step = [0.0; LINES];
         for (i, ph) in self.phase.iter_mut().enumerate() {
             *ph = unit_hash(MOD_SEED ^ (i as u64 * 2 + 2));
         }
@@ -494,7 +772,23 @@ impl Fdn {
         self.bypass = if frozen { 1.0 } else { 0.0 };
         self.input_step = 0.0;
         self.bypass_step = 0.0;
-        self.design();
+        let offsets = self.offsets();
+        let mut head = Head {
+            len: self.target_len,
+            ..Head::default()
+        };
+        for ((to, &len), &offset) in head.to.iter_mut().zip(&self.target_len).zip(&offsets) {
+            *to = self.read_delay(len, offset);
+        }
+        head.from = head.to;
+        self.heads = [head; 2];
+        self.fading = false;
+        self.fade_pos = 0;
+        self.rest = 0;
+        self.designs[0] = self.design_for(&self.target_len);
+        self.absorption.apply(&self.designs[0]);
+        self.dirty = false;
+        self.hold = CONTROL_BLOCK;
     }
 
     /// Sets the parameters (clamped to their ranges; NaN → default). Takes
@@ -547,66 +841,109 @@ impl Fdn {
         }
     }
 
-    /// Designs every line's absorption for its current length.
-    fn design(&mut self) {
-        let p = self.params;
-        let fs = self.fs;
-        let t_mid = p.decay_s;
-        let t_low = p.decay_s * p.low_multiplier;
-        let t_high = p.decay_s * p.high_multiplier;
-        for i in 0..LINES {
-            let d = self.len[i];
-            // Jot: dB per pass = −60 · d / (fs · T60).
-            let per_pass = |t: f32| -60.0 * d / (fs * t);
-            let mid_db = per_pass(t_mid);
-            let mut low = BiquadCoefs::low_shelf(
-                fs,
-                p.low_crossover_hz,
-                BUTTERWORTH_Q,
-                per_pass(t_low) - mid_db,
-            );
-            let high = BiquadCoefs::high_shelf(
-                fs,
-                p.high_crossover_hz,
-                BUTTERWORTH_Q,
-                per_pass(t_high) - mid_db,
-            );
-            // The broadband (mid) loss rides on the first section's zeros.
-            let g = 10f32.powf(mid_db / 20.0);
-            self.absorption.gain[i] = g;
-            low.b0 *= g;
-            low.b1 *= g;
-            low.b2 *= g;
-            self.absorption.set(0, i, &low);
-            self.absorption.set(1, i, &high);
+    /// Each line's modulation offset at the current phases, in samples.
+    fn offsets(&self) -> Lanes {
+        let mut offsets = [0.0; LINES];
+        if self.depth != 0.0 {
+            for (o, &ph) in offsets.iter_mut().zip(&self.phase) {
+                *o = self.depth * sin_cycles(ph);
+            }
         }
-        // A multiplier of exactly 1 gives a 0 dB shelf: t_low == t_mid
-        // makes the shelf gain exactly 0.
-        self.absorption.set_active(0, p.low_multiplier != 1.0);
-        self.absorption.set_active(1, p.high_multiplier != 1.0);
-        self.designed_len = self.len;
-        self.dirty = false;
+        offsets
     }
 
-    /// Control-rate work at the start of a period: glides, freeze fades,
+    /// The read delay of a line of `len` samples moved by `offset`: at least
+    /// 2 samples (the allpass read needs M ≥ 1) and within the lines.
+    fn read_delay(&self, len: f32, offset: f32) -> f32 {
+        (len + offset).max(2.0).min(self.max_read as f32)
+    }
+
+    /// Every line's absorption for the lengths `len`.
+    fn design_for(&self, len: &Lanes) -> AbsorptionDesign {
+        let p = self.params;
+        let fs = self.fs;
+        let t_low = p.decay_s * p.low_multiplier;
+        let t_high = p.decay_s * p.high_multiplier;
+        // A multiplier of exactly 1 gives a 0 dB shelf: t_low == t_mid
+        // makes the shelf gain exactly 0.
+        let active = [p.low_multiplier != 1.0, p.high_multiplier != 1.0];
+        let mut k = AbsorptionDesign {
+            active,
+            ..AbsorptionDesign::default()
+        };
+        for (i, &d) in len.iter().enumerate() {
+            // Jot: dB per pass = −60 · d / (fs · T60).
+            let per_pass = |t: f32| -60.0 * d / (fs * t);
+            let mid_db = per_pass(p.decay_s);
+            let g = 10f32.powf(mid_db / 20.0);
+            k.gain[i] = g;
+            if active[0] {
+                let mut low = BiquadCoefs::low_shelf(
+                    fs,
+                    p.low_crossover_hz,
+                    BUTTERWORTH_Q,
+                    per_pass(t_low) - mid_db,
+                );
+                // The broadband (mid) loss rides on the first section's zeros.
+                low.b0 *= g;
+                low.b1 *= g;
+                low.b2 *= g;
+                k.set(0, i, &low);
+            }
+            if active[1] {
+                let high = BiquadCoefs::high_shelf(
+                    fs,
+                    p.high_crossover_hz,
+                    BUTTERWORTH_Q,
+                    per_pass(t_high) - mid_db,
+                );
+                k.set(1, i, &high);
+            }
+        }
+        k
+    }
+
+    /// Control-rate work at the start of a period: crossfades, freeze fades,
     /// coefficient updates and the modulated read delays for the period.
     fn tick(&mut self) {
         let frozen = self.params.freeze;
         let n = CONTROL_BLOCK as f32;
-        // Size glide (one-pole per period, snapping when within 1e-3 sample
-        // so a settled line has an exact integer length).
-        let mut moving = false;
-        for (l, &t) in self.len.iter_mut().zip(&self.target_len) {
-            let diff = t - *l;
-            if diff.abs() < 1e-3 {
-                *l = t;
-            } else {
-                *l += diff * self.glide;
-                moving = true;
-            }
+        // A finished crossfade hands over to the new lengths.
+        let mut recoef = self.dirty;
+        if self.fading && self.fade_pos >= self.fade_len {
+            self.heads[0] = self.heads[1];
+            self.designs[0] = self.designs[1];
+            self.fading = false;
+            self.rest = self.rest_len;
+            recoef = true;
+        } else if self.rest > 0 {
+            self.rest -= 1;
         }
-        if self.dirty || (moving && self.len != self.designed_len) {
-            self.design();
+        if self.dirty {
+            self.designs[0] = self.design_for(&self.heads[0].len);
+            if self.fading {
+                self.designs[1] = self.design_for(&self.heads[1].len);
+            }
+            self.dirty = false;
+        }
+        let starting = !self.fading && self.rest == 0 && self.heads[0].len != self.target_len;
+        if starting {
+            self.heads[1] = Head {
+                len: self.target_len,
+                y1: [0.0; LINES],
+                ..self.heads[0]
+            };
+            self.designs[1] = self.design_for(&self.target_len);
+            self.fading = true;
+            self.fade_pos = 0;
+        }
+        if self.fading {
+            // The coefficients at the period's middle of the fade.
+            let g = ((self.fade_pos as f32 + 0.5 * n) / self.fade_len as f32).min(1.0);
+            let [a, b] = &self.designs;
+            self.absorption.blend(a, b, g);
+        } else if recoef {
+            self.absorption.apply(&self.designs[0]);
         }
         // Freeze fades: linear over FREEZE_TICKS periods.
         let step = 1.0 / (FREEZE_TICKS * n);
@@ -631,37 +968,66 @@ impl Fdn {
         } else {
             self.depth + dd * self.glide
         };
-        // Read delays at the end of this period; ramp to them per sample.
+        // Read delays at the end of this period.
         let inc = f64::from(self.params.mod_rate_hz) * f64::from(n) / f64::from(self.fs);
-        for i in 0..LINES {
-            let ph = &mut self.phase[i];
-            *ph += inc * self.rate_scale[i];
-            *ph -= ph.floor();
-            let offset = if self.depth == 0.0 {
-                0.0
-            } else {
-                self.depth * (core::f64::consts::TAU * *ph).sin() as f32
-            };
-            // At least 2 samples: the allpass read needs M ≥ 1.
-            let end = (self.len[i] + offset).max(2.0);
-            self.delay_step[i] = (end - self.delay[i]) / n;
-        }
-        self.held = self.delay_step.iter().all(|s| (s * n).abs() < HOLD_LIMIT);
-        if self.held {
-            for i in 0..LINES {
-                let d = self.delay[i] + self.delay_step[i] * n;
-                self.delay[i] = d;
-                self.delay_step[i] = 0.0;
-                let (whole, a) = allpass_split(d);
-                self.whole[i] = whole;
-                self.coef[i] = a;
+        for (ph, &r) in self.phase.iter_mut().zip(&self.rate_scale) {
+            *ph += inc * r;
+            // inc · r < 1, so one subtraction wraps (and needs no floor()).
+            if *ph >= 1.0 {
+                *ph -= 1.0;
             }
         }
-        if !self.absorption.is_finite() || !self.ap_y1.iter().all(|v| v.is_finite()) {
-            self.absorption.reset();
-            self.ap_y1 = [0.0; LINES];
-            self.buf.fill(0.0);
+        let offsets = self.offsets();
+        let heads = if self.fading { 2 } else { 1 };
+        let mut span = 0.0f32;
+        for h in 0..heads {
+            for (i, &offset) in offsets.iter().enumerate() {
+                let to = self.read_delay(self.heads[h].len[i], offset);
+                let head = &mut self.heads[h];
+                // A head that starts now has no earlier read to move from.
+                head.from[i] = if h == 1 && starting { to } else { head.to[i] };
+                head.to[i] = to;
+                span = span.max((to - head.from[i]).abs());
+            }
         }
+        // Hold each read as long as its steps stay within HOLD_LIMIT.
+        let mut hold = CONTROL_BLOCK;
+        while hold > 1 && span * hold as f32 > HOLD_LIMIT * n {
+            hold /= 2;
+        }
+        self.hold = hold;
+        let heads_finite = self
+            .heads
+            .iter()
+            .all(|h| h.y1.iter().all(|v| v.is_finite()));
+        if !self.absorption.is_finite() || !heads_finite {
+            self.absorption.reset();
+            for h in &mut self.heads {
+                h.y1 = [0.0; LINES];
+            }
+            self.bank.reset();
+        }
+    }
+
+    /// Sets the reads held over sub-block `j` of the period: the delays
+    /// `hold · (j + 1)` samples into the period's ramp.
+    fn set_hold(&mut self, j: usize) {
+        let at = ((j + 1) * self.hold) as f32 / CONTROL_BLOCK as f32;
+        let heads = if self.fading { 2 } else { 1 };
+        let mut min_whole = f32::MAX;
+        for head in &mut self.heads[..heads] {
+            let mut whole = [0.0f32; LINES];
+            let lanes = whole.iter_mut().zip(head.coef.iter_mut());
+            for ((w, a), (&from, &to)) in lanes.zip(head.from.iter().zip(&head.to)) {
+                (*w, *a) = allpass_split(from + (to - from) * at);
+            }
+            for (w, &f) in head.whole.iter_mut().zip(&whole) {
+                // An exact integer from 1 to the longest read.
+                *w = f as u32 as usize;
+                min_whole = min_whole.min(f);
+            }
+        }
+        self.min_whole = (min_whole as u32 as usize).max(1);
     }
 
     /// Runs the network over a block: `in_l`/`in_r` feed it, `out_l`/`out_r`
@@ -669,7 +1035,7 @@ impl Fdn {
     /// length (the shortest is used). Inputs must be finite; the caller
     /// guards them. Realtime-safe.
     pub fn process(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
-        if self.buf.is_empty() {
+        if self.bank.lines() != LINES {
             out_l.fill(0.0);
             out_r.fill(0.0);
             return;
@@ -677,78 +1043,113 @@ impl Fdn {
         let len = in_l.len().min(in_r.len()).min(out_l.len()).min(out_r.len());
         let mut pos = 0;
         while pos < len {
-            if self.clock.phase() == 0 {
+            let phase = self.clock.phase();
+            if phase == 0 {
                 self.tick();
             }
-            let n = (len - pos).min(self.clock.samples_until_tick());
-            self.run(
-                &in_l[pos..pos + n],
-                &in_r[pos..pos + n],
-                &mut out_l[pos..pos + n],
-                &mut out_r[pos..pos + n],
-            );
-            self.clock.advance(n);
-            pos += n;
+            let into = phase % self.hold;
+            if into == 0 {
+                self.set_hold(phase / self.hold);
+            }
+            let end = pos + (len - pos).min(self.hold - into);
+            let start = pos;
+            while pos < end {
+                let m = (end - pos).min(self.min_whole);
+                self.run(
+                    &in_l[pos..pos + m],
+                    &in_r[pos..pos + m],
+                    &mut out_l[pos..pos + m],
+                    &mut out_r[pos..pos + m],
+                );
+                pos += m;
+            }
+            self.clock.advance(end - start);
         }
     }
 
-    /// Per-sample loop within one control period. The lines' state lives
-    /// in parallel arrays indexed by line, which is clearer (and vectorises
-    /// better) than zipping six iterators.
+    /// One block of at most a control period and at most the shortest read
+    /// delay. Every line is read for the whole block; the reads, their
+    /// crossfade and the absorption run sample by sample over sixteen-lane
+    /// rows (the recursions run along time, the lanes across lines); the
+    /// block is then turned into one run per line, where the mixing, the
+    /// outputs and the input are additions between lines, vectorised along
+    /// time, and the runs are written back.
     #[allow(clippy::needless_range_loop)]
     fn run(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
-        let mut o = [0.0f32; LINES];
-        for (((&xl, &xr), yl), yr) in in_l.iter().zip(in_r).zip(out_l).zip(out_r) {
-            // Read each line at its (modulated) delay D = M + t, t in
-            // [0.5, 1.5): x[n − M] through the allpass of fraction t. The
-            // push comes after the read, so `read(k)` is x[n − 1 − k].
-            let (buf, mask, max) = (&self.buf, self.mask, self.max_read);
-            let at = |k: usize, i: usize| buf[(self.write.wrapping_sub(k) & mask) * LINES + i];
-            if self.held {
+        let m = in_l.len().min(in_r.len()).min(CONTROL_BLOCK);
+        let work = &mut self.scratch;
+        read_head(
+            &self.bank,
+            &mut self.heads[0],
+            m,
+            &mut work.x,
+            &mut work.rows,
+        );
+        if self.fading {
+            read_head(
+                &self.bank,
+                &mut self.heads[1],
+                m,
+                &mut work.x,
+                &mut work.fade,
+            );
+            let scale = 1.0 / self.fade_len as f32;
+            for (t, (o, b)) in work.rows.iter_mut().zip(&work.fade).take(m).enumerate() {
+                let g = ((self.fade_pos as usize + t + 1) as f32 * scale).min(1.0);
                 for i in 0..LINES {
-                    let w = self.whole[i].min(max);
-                    let (x0, x1) = (at(w - 1, i), at(w, i));
-                    let y = self.coef[i] * (x0 - self.ap_y1[i]) + x1;
-                    self.ap_y1[i] = y;
-                    o[i] = y;
-                }
-            } else {
-                for i in 0..LINES {
-                    let (w, a) = allpass_split(self.delay[i]);
-                    let w = w.min(max);
-                    let (x0, x1) = (at(w - 1, i), at(w, i));
-                    let y = a * (x0 - self.ap_y1[i]) + x1;
-                    self.ap_y1[i] = y;
-                    o[i] = y;
-                    self.delay[i] += self.delay_step[i];
+                    o[i] += (b[i] - o[i]) * g;
                 }
             }
-            let mut f = o;
-            self.absorption.process(&mut f);
-            if self.bypass != 0.0 {
-                let b = self.bypass;
-                for i in 0..LINES {
-                    f[i] += (o[i] - f[i]) * b;
-                }
+            self.fade_pos = (self.fade_pos + m as u32).min(self.fade_len);
+        }
+        self.absorption
+            .run(&mut work.rows[..m], &mut self.bypass, self.bypass_step);
+        transpose::rows_to_runs(&work.rows[..m], &mut work.runs);
+        // The input with its gain and the transform's ¼; a steady gain
+        // (the usual case) is one vector loop, a fading one a recursion.
+        let mut gain = self.input_gain;
+        let inputs = in_l
+            .iter()
+            .zip(in_r)
+            .zip(work.sum.iter_mut().zip(work.diff.iter_mut()));
+        if self.input_step == 0.0 {
+            let g = gain * 0.25;
+            for ((&xl, &xr), (s, d)) in inputs {
+                let (l, r) = (xl * g, xr * g);
+                *s = l + r;
+                *d = l - r;
             }
-            self.bypass = (self.bypass + self.bypass_step).clamp(0.0, 1.0);
-            let (mut l, mut r) = (0.0, 0.0);
-            for i in 0..LINES {
-                l += OUT_L[i] * f[i];
-                r += OUT_R[i] * f[i];
-            }
-            *yl = 0.25 * l;
-            *yr = 0.25 * r;
-            hadamard16(&mut f);
-            let g = self.input_gain * 0.25;
-            self.input_gain = (self.input_gain + self.input_step).clamp(0.0, 1.0);
-            let (xl, xr) = (xl * g, xr * g);
-            self.write = (self.write + 1) & self.mask;
-            let frame = &mut self.buf[self.write * LINES..][..LINES];
-            for i in 0..LINES {
-                frame[i] = f[i] + IN_L[i] * xl + IN_R[i] * xr;
+        } else {
+            for ((&xl, &xr), (s, d)) in inputs {
+                let g = gain * 0.25;
+                gain = (gain + self.input_step).clamp(0.0, 1.0);
+                let (l, r) = (xl * g, xr * g);
+                *s = l + r;
+                *d = l - r;
             }
         }
+        self.input_gain = gain;
+        for b in 0..4 {
+            mix_across(&mut work.runs, b, m);
+        }
+        for a in 0..4 {
+            mix_within(&mut work.runs, a, m, &work.sum, &work.diff, &mut work.out);
+        }
+        for (y, &v) in out_l.iter_mut().zip(&work.out[0][..m]) {
+            *y = v;
+        }
+        for (y, &v) in out_r.iter_mut().zip(&work.out[1][..m]) {
+            *y = v;
+        }
+        // Whole control blocks (the usual case) go in as arrays.
+        for (i, run) in work.runs.iter().enumerate() {
+            if m == CONTROL_BLOCK {
+                self.bank.write_block(i, run);
+            } else {
+                self.bank.write(i, &run[..m]);
+            }
+        }
+        self.bank.advance(m);
     }
 }
 
@@ -771,6 +1172,46 @@ mod tests {
                 let e = if j == k { 1.0 } else { 0.0 };
                 assert!((x - e).abs() < 1e-6);
             }
+        }
+    }
+
+    #[test]
+    fn outputs_are_rows_six_and_nine_of_the_transform() {
+        let mut v = [0.0f32; LINES];
+        for (i, x) in v.iter_mut().enumerate() {
+            *x = (i as f32 * 0.37).sin();
+        }
+        let tap = |p: &[f32; LINES]| 0.25 * p.iter().zip(&v).map(|(a, b)| a * b).sum::<f32>();
+        let (l, r) = (tap(&OUT_L), tap(&OUT_R));
+        hadamard16(&mut v);
+        assert!((v[6] - l).abs() < 1e-6 && (v[9] - r).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sine_polynomial_matches_the_library_sine() {
+        let mut worst = 0.0f64;
+        for k in 0..100_000 {
+            let ph = k as f64 / 100_000.0;
+            let err = (f64::from(sin_cycles(ph)) - (core::f64::consts::TAU * ph).sin()).abs();
+            worst = worst.max(err);
+        }
+        assert!(worst < 4e-6, "{worst}");
+    }
+
+    #[test]
+    fn allpass_split_keeps_the_fraction_in_range() {
+        // Integer delays read exactly (a = 0: the frozen loop is lossless).
+        for d in [2.0f32, 3.0, 1103.0, 25_740.0] {
+            assert_eq!(allpass_split(d), (d - 1.0, 0.0));
+        }
+        let mut d = 2.0f32;
+        while d < 3_000.0 {
+            let (whole, a) = allpass_split(d);
+            let t = d - whole;
+            assert!(whole >= 1.0 && whole.fract() == 0.0, "{d}");
+            assert!((0.5..=1.5).contains(&t), "{d}: {t}");
+            assert!((-0.2..=1.0 / 3.0 + 1e-6).contains(&a), "{d}: {a}");
+            d += 0.137;
         }
     }
 
@@ -820,7 +1261,7 @@ mod tests {
         use crate::response::FrequencyResponse;
         for line in [0, 7, 15] {
             for (f, tol) in [(30.0f32, 0.03f32), (1_000.0, 0.03), (20_000.0, 0.03)] {
-                let c = &fdn.absorption.c;
+                let c = &fdn.absorption.k.c;
                 let k = |s: usize| BiquadCoefs {
                     b0: c[s][0][line],
                     b1: c[s][1][line],

@@ -9,8 +9,11 @@
 #![warn(missing_docs)]
 
 pub mod biquad;
+pub mod biquad_pair;
 pub mod compressor;
 pub mod control;
+pub mod decay_analysis;
+pub mod delay_bank;
 pub mod delay_line;
 pub mod denormal;
 pub mod diffuser;
@@ -33,5 +36,6 @@ pub mod smoother;
 pub mod svf;
 pub mod tape;
 pub mod tempo;
+pub mod transpose;
 pub mod true_peak;
 pub mod util;

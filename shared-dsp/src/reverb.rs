@@ -20,12 +20,26 @@
 //! (coefficients, ramps, the ducking gain) is computed on the fixed
 //! 32-sample grid counted from `reset()`, so the output does not depend on
 //! the host's block size.
+//!
+//! The pre-delay and early-tap positions are whole samples. When the size or
+//! the pre-delay moves them, the reads at the old positions are crossfaded
+//! into reads at the new ones over [`SIZE_FADE_S`], as the network crossfades
+//! its lines: sweeping a read across the line instead would replay the
+//! stored signal faster or slower (a pitch glide, and a burst of high
+//! frequencies for a jump of many milliseconds in one control period). The
+//! taps' gains, which depend on the size and the decay, fade along.
+//!
+//! Each control period (or the part of it a host block holds) is processed
+//! as a block: inputs, damping and the pre-delay line first, then the early
+//! taps and the network's input as contiguous windows of the line, the
+//! diffuser stage by stage, the network, and the output stage.
 
-use crate::biquad::{Biquad, BiquadCoefs, BUTTERWORTH_Q};
+use crate::biquad::{BiquadCoefs, BUTTERWORTH_Q};
+use crate::biquad_pair::BiquadPair;
 use crate::control::{ControlClock, CONTROL_BLOCK};
-use crate::delay_line::DelayLine;
+use crate::delay_bank::DelayBank;
 use crate::diffuser::Diffuser;
-use crate::fdn::{Fdn, FdnParams};
+use crate::fdn::{Fdn, FdnParams, SIZE_FADE_S};
 
 /// Longest pre-delay in ms.
 pub const MAX_PRE_DELAY_MS: f32 = 500.0;
@@ -60,10 +74,8 @@ const DUCK_ATTACK_MS: f32 = 5.0;
 const DUCK_RELEASE_MS: f32 = 250.0;
 /// Ducking starts at this input level (dBFS) and is complete at 0 dBFS.
 const DUCK_FLOOR_DBFS: f32 = -40.0;
-/// Ramp indices: pre-delay, the early taps (left then right), gains.
-const R_PRE: usize = 0;
-const R_TAP: usize = 1;
-const R_EARLY: usize = R_TAP + 2 * EARLY_TAPS;
+/// Ramp indices: gains of the early and late sound, width, mix, ducking.
+const R_EARLY: usize = 0;
 const R_LATE: usize = R_EARLY + 1;
 const R_WIDTH: usize = R_LATE + 1;
 const R_MIX: usize = R_WIDTH + 1;
@@ -348,6 +360,48 @@ impl Ramp {
     }
 }
 
+/// Where the pre-delay line is read: the network's input and the early
+/// taps, in whole samples, per side.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Taps {
+    pre: usize,
+    pos: [[usize; EARLY_TAPS]; 2],
+    /// Early tap gains times their decay by the set mid-band T60 at the
+    /// tap's time (10^(−3·t/T60), so the early pattern belongs to the same
+    /// room as the late field and the response decays along one slope).
+    gain: [[f32; EARLY_TAPS]; 2],
+}
+
+/// One block's early reflections and network input, per side.
+type Sides = [[f32; CONTROL_BLOCK]; 2];
+
+impl Taps {
+    /// Reads `n` samples of early reflections and network input from
+    /// `line`, written up to the block's last sample.
+    #[inline]
+    fn read(&self, line: &DelayBank, n: usize, early: &mut Sides, late: &mut Sides) {
+        for (c, (e, l)) in early.iter_mut().zip(late.iter_mut()).enumerate() {
+            // Each tap's window is n contiguous samples; all eight are summed
+            // per sample in a register (a loop over time, vectorised).
+            let windows: [&[f32]; EARLY_TAPS] =
+                core::array::from_fn(|k| line.window(c, n + self.pos[c][k], n));
+            if windows.iter().all(|w| w.len() == n) && n <= CONTROL_BLOCK {
+                let g = self.gain[c];
+                for (t, e) in e[..n].iter_mut().enumerate() {
+                    let mut acc = 0.0;
+                    for (w, g) in windows.iter().zip(&g) {
+                        acc += g * w[t];
+                    }
+                    *e = acc;
+                }
+            }
+            for (l, &x) in l.iter_mut().zip(line.window(c, n + self.pre, n)) {
+                *l = x;
+            }
+        }
+    }
+}
+
 /// The reverb kernel. `prepare` allocates; every other method is
 /// realtime-safe.
 #[derive(Clone, Debug)]
@@ -356,22 +410,33 @@ pub struct Reverb {
     params: ReverbParams,
     dirty: bool,
     clock: ControlClock,
-    pre: [DelayLine; 2],
-    damp: [Biquad; 2],
+    /// The damped input per side, read by the early taps and the network.
+    pre: DelayBank,
+    /// Left and right in lockstep (one vector per stereo sample).
+    damp: BiquadPair,
     diffuser: [Diffuser; 2],
     fdn: Fdn,
-    low_cut: [Biquad; 2],
-    high_cut: [Biquad; 2],
-    /// Control-rate values ramped across each period, indexed by the
-    /// `R_*` constants: read positions (pre-delay and every early tap, in
-    /// whole samples once settled) and gains.
+    low_cut: BiquadPair,
+    high_cut: BiquadPair,
+    /// Gains ramped across each control period, indexed by the `R_*`
+    /// constants.
     ramp: [Ramp; N_RAMPS],
     /// Targets of the ramps for the period being run.
     targets: [f32; N_RAMPS],
-    /// Early tap gains times their decay by the set mid-band T60 at the
-    /// tap's time (10^(−3·t/T60), so the early pattern belongs to the same
-    /// room as the late field and the response decays along one slope).
-    tap_gain: [[f32; EARLY_TAPS]; 2],
+    /// Equal-power early and late gains of the parameters.
+    balance: (f32, f32),
+    /// `taps[0]` is heard; while `fading`, `taps[1]` (the positions and
+    /// gains the parameters ask for, `tap_target`) is crossfaded in over
+    /// it and then replaces it.
+    taps: [Taps; 2],
+    tap_target: Taps,
+    fading: bool,
+    /// Samples into the crossfade, and its length (whole control periods).
+    fade_pos: u32,
+    fade_len: u32,
+    /// Ducking is on this control period (the parameter, latched on the
+    /// grid): only then does the envelope follower run.
+    ducking: bool,
     env: f32,
     env_attack: f32,
     env_release: f32,
@@ -401,7 +466,7 @@ impl Reverb {
             params: ReverbParams::default(),
             dirty: true,
             clock: ControlClock::new(CONTROL_BLOCK),
-            pre: Default::default(),
+            pre: DelayBank::new(),
             damp: Default::default(),
             diffuser: Default::default(),
             fdn: Fdn::new(),
@@ -409,7 +474,13 @@ impl Reverb {
             high_cut: Default::default(),
             ramp: [Ramp::default(); N_RAMPS],
             targets: [0.0; N_RAMPS],
-            tap_gain: [[0.0; EARLY_TAPS]; 2],
+            balance: (0.0, 1.0),
+            taps: [Taps::default(); 2],
+            tap_target: Taps::default(),
+            fading: false,
+            fade_pos: 0,
+            fade_len: CONTROL_BLOCK as u32,
+            ducking: false,
             env: 0.0,
             env_attack: 0.0,
             env_release: 0.0,
@@ -431,9 +502,12 @@ impl Reverb {
         };
         let ms = self.fs * 1e-3;
         let max = ((MAX_PRE_DELAY_MS + EARLY_MAX_MS * crate::fdn::MAX_SIZE) * ms).ceil() as usize;
-        for line in &mut self.pre {
-            line.prepare(max + 4);
-        }
+        // Reads reach a block (and a rounding sample) beyond the longest tap.
+        self.pre.prepare(2, max + CONTROL_BLOCK + 2);
+        let periods = (SIZE_FADE_S * self.fs / CONTROL_BLOCK as f32)
+            .round()
+            .max(1.0);
+        self.fade_len = periods as u32 * CONTROL_BLOCK as u32;
         for d in &mut self.diffuser {
             d.prepare(self.fs);
         }
@@ -447,15 +521,8 @@ impl Reverb {
     /// Clears every state and jumps the ramps to their targets.
     /// Realtime-safe.
     pub fn reset(&mut self) {
-        for line in &mut self.pre {
-            line.reset();
-        }
-        for f in self
-            .damp
-            .iter_mut()
-            .chain(self.low_cut.iter_mut())
-            .chain(self.high_cut.iter_mut())
-        {
+        self.pre.reset();
+        for f in [&mut self.damp, &mut self.low_cut, &mut self.high_cut] {
             f.reset();
         }
         for d in &mut self.diffuser {
@@ -464,9 +531,13 @@ impl Reverb {
         self.fdn.reset();
         self.clock.reset();
         self.env = 0.0;
+        self.ducking = self.params.ducking_db > 0.0;
         self.active = if self.params.bypass { 0.0 } else { 1.0 };
         self.active_step = 0.0;
         self.design();
+        self.taps = [self.tap_target; 2];
+        self.fading = false;
+        self.fade_pos = 0;
         self.compute_targets();
         for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
             r.land(v);
@@ -521,10 +592,11 @@ impl Reverb {
         Some(((ms * 1e-3 + decay) * fs).ceil() as usize)
     }
 
-    /// Filter coefficients from the parameters.
+    /// Filter coefficients, tap positions and gains from the parameters.
     fn design(&mut self) {
         let p = self.params;
         let fs = self.fs;
+        let ms = fs * 1e-3;
         let damp = BiquadCoefs::lowpass1(fs, p.damping_hz());
         let lc = if p.low_cut_hz <= LOW_CUT_OFF_HZ {
             BiquadCoefs::identity()
@@ -536,16 +608,22 @@ impl Reverb {
         } else {
             BiquadCoefs::lowpass(fs, p.high_cut_hz.min(0.45 * fs), BUTTERWORTH_Q)
         };
-        for ((gains, times), level) in self.tap_gain.iter_mut().zip(&EARLY_MS).zip(&EARLY_GAIN) {
-            for ((g, &ms), &a) in gains.iter_mut().zip(times).zip(level) {
-                *g = a * 10f32.powf(-3.0 * ms * 1e-3 * p.size / p.decay_s);
+        // Whole-sample positions: every read is an exact integer read.
+        let pre = (p.pre_delay_ms * ms).round() as usize;
+        let taps = &mut self.tap_target;
+        taps.pre = pre;
+        for (c, (times, level)) in EARLY_MS.iter().zip(&EARLY_GAIN).enumerate() {
+            for (k, (&t, &a)) in times.iter().zip(level).enumerate() {
+                taps.pos[c][k] = pre + (t * p.size * ms).round() as usize;
+                taps.gain[c][k] = a * 10f32.powf(-3.0 * t * 1e-3 * p.size / p.decay_s);
             }
         }
-        for c in 0..2 {
-            self.damp[c].set_coefs(damp);
-            self.low_cut[c].set_coefs(lc);
-            self.high_cut[c].set_coefs(hc);
-            self.diffuser[c].set_amount(p.diffusion);
+        self.balance = p.balance_gains();
+        self.damp.set_coefs(damp);
+        self.low_cut.set_coefs(lc);
+        self.high_cut.set_coefs(hc);
+        for d in &mut self.diffuser {
+            d.set_amount(p.diffusion);
         }
         self.dirty = false;
     }
@@ -553,24 +631,18 @@ impl Reverb {
     /// Ramp targets for the coming period.
     fn compute_targets(&mut self) {
         let p = self.params;
-        let ms = self.fs * 1e-3;
-        let (e, l) = p.balance_gains();
-        let env_db = if self.env > 0.0 {
-            20.0 * self.env.log10()
+        let (e, l) = self.balance;
+        let duck = if p.ducking_db > 0.0 {
+            let env_db = if self.env > 0.0 {
+                20.0 * self.env.log10()
+            } else {
+                DUCK_FLOOR_DBFS
+            };
+            let amount = ((env_db - DUCK_FLOOR_DBFS) / -DUCK_FLOOR_DBFS).clamp(0.0, 1.0);
+            10f32.powf(-p.ducking_db * amount / 20.0)
         } else {
-            DUCK_FLOOR_DBFS
+            1.0
         };
-        let amount = ((env_db - DUCK_FLOOR_DBFS) / -DUCK_FLOOR_DBFS).clamp(0.0, 1.0);
-        let duck = 10f32.powf(-p.ducking_db * amount / 20.0);
-        // Whole-sample positions: a settled read is then exact with an
-        // integer read, and only a moving one needs interpolation.
-        let pre = (p.pre_delay_ms * ms).round();
-        self.targets[R_PRE] = pre;
-        for (c, times) in EARLY_MS.iter().enumerate() {
-            for (k, &t) in times.iter().enumerate() {
-                self.targets[R_TAP + c * EARLY_TAPS + k] = pre + (t * p.size * ms).round();
-            }
-        }
         self.targets[R_EARLY] = e;
         self.targets[R_LATE] = l;
         self.targets[R_WIDTH] = p.width;
@@ -594,18 +666,27 @@ impl Reverb {
         if self.dirty {
             self.design();
         }
-        let finite = self
-            .damp
-            .iter()
-            .chain(&self.low_cut)
-            .chain(&self.high_cut)
-            .all(|f| {
-                let mut probe = f.clone();
-                probe.process(0.0).is_finite()
-            });
+        let finite = self.damp.is_finite() && self.low_cut.is_finite() && self.high_cut.is_finite();
         if !finite || !self.env.is_finite() {
             self.reset();
             return;
+        }
+        // The follower is a serial recursion per sample, so it runs only
+        // while ducking is on; switched on, it starts from silence and its
+        // 5 ms attack catches up with the input.
+        self.ducking = self.params.ducking_db > 0.0;
+        if !self.ducking {
+            self.env = 0.0;
+        }
+        // A finished crossfade hands over; new positions start one.
+        if self.fading && self.fade_pos >= self.fade_len {
+            self.taps[0] = self.taps[1];
+            self.fading = false;
+        }
+        if !self.fading && self.taps[0] != self.tap_target {
+            self.taps[1] = self.tap_target;
+            self.fading = true;
+            self.fade_pos = 0;
         }
         self.compute_targets();
         for (r, &v) in self.ramp.iter_mut().zip(&self.targets) {
@@ -656,64 +737,69 @@ impl Reverb {
 
     /// One segment (≤ one control period) of stereo audio in place.
     fn run_segment(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let n = left.len();
-        let mut late_in = [[0.0f32; CONTROL_BLOCK]; 2];
-        let mut early = [[0.0f32; CONTROL_BLOCK]; 2];
-        let mut dry = [[0.0f32; CONTROL_BLOCK]; 2];
-        // Settled positions are whole samples: integer reads, no ramps.
-        let moving = self.ramp[R_PRE..R_TAP + 2 * EARLY_TAPS]
-            .iter()
-            .any(|r| r.step != 0.0);
-        let pre_pos = self.ramp[R_PRE].now as usize;
-        let mut positions = [[0usize; EARLY_TAPS]; 2];
-        for (c, side) in positions.iter_mut().enumerate() {
-            for (k, pos) in side.iter_mut().enumerate() {
-                *pos = self.ramp[R_TAP + c * EARLY_TAPS + k].now as usize;
+        let n = left.len().min(right.len()).min(CONTROL_BLOCK);
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        let mut dry: Sides = [[0.0; CONTROL_BLOCK]; 2];
+        {
+            let [d0, d1] = &mut dry;
+            for ((d0, d1), (&l, &r)) in d0
+                .iter_mut()
+                .zip(d1.iter_mut())
+                .zip(left.iter().zip(right.iter()))
+            {
+                *d0 = sanitise(l);
+                *d1 = sanitise(r);
             }
         }
-        for k in 0..n {
-            let x = [sanitise(left[k]), sanitise(right[k])];
-            dry[0][k] = x[0];
-            dry[1][k] = x[1];
-            // Ducking envelope: peak follower of the dry input.
-            let peak = x[0].abs().max(x[1].abs());
-            let coef = if peak > self.env {
+        // Ducking envelope: peak follower of the dry input.
+        let mut env = self.env;
+        let follow = if self.ducking { n } else { 0 };
+        for (&l, &r) in dry[0][..follow].iter().zip(&dry[1][..follow]) {
+            let peak = l.abs().max(r.abs());
+            let coef = if peak > env {
                 self.env_attack
             } else {
                 self.env_release
             };
-            self.env += (peak - self.env) * coef;
-            if moving {
-                let pre = self.ramp[R_PRE].next();
-                for c in 0..2 {
-                    // Damping colours early and late alike, so the two keep
-                    // the same spectral balance.
-                    let line = &mut self.pre[c];
-                    line.push(self.damp[c].process(x[c]));
-                    let mut e = 0.0;
-                    for (r, &g) in self.ramp[R_TAP + c * EARLY_TAPS..][..EARLY_TAPS]
-                        .iter_mut()
-                        .zip(&self.tap_gain[c])
-                    {
-                        e += g * line.read_cubic(r.next());
-                    }
-                    early[c][k] = e;
-                    late_in[c][k] = self.diffuser[c].process(line.read_cubic(pre));
-                }
-            } else {
-                for c in 0..2 {
-                    let line = &mut self.pre[c];
-                    line.push(self.damp[c].process(x[c]));
-                    let mut e = 0.0;
-                    for (&pos, &g) in positions[c].iter().zip(&self.tap_gain[c]) {
-                        e += g * line.read(pos);
-                    }
-                    early[c][k] = e;
-                    late_in[c][k] = self.diffuser[c].process(line.read(pre_pos));
+            env += (peak - env) * coef;
+        }
+        self.env = env;
+        // Damping colours early and late alike, so the two keep the same
+        // spectral balance.
+        let mut damped = dry;
+        {
+            let [dl, dr] = &mut damped;
+            self.damp.process_block(&mut dl[..n], &mut dr[..n]);
+        }
+        for (c, x) in damped.iter().enumerate() {
+            self.pre.write(c, &x[..n]);
+        }
+        self.pre.advance(n);
+        let mut early: Sides = [[0.0; CONTROL_BLOCK]; 2];
+        let mut late_in: Sides = [[0.0; CONTROL_BLOCK]; 2];
+        self.taps[0].read(&self.pre, n, &mut early, &mut late_in);
+        if self.fading {
+            let mut early_b: Sides = [[0.0; CONTROL_BLOCK]; 2];
+            let mut late_b: Sides = [[0.0; CONTROL_BLOCK]; 2];
+            self.taps[1].read(&self.pre, n, &mut early_b, &mut late_b);
+            let scale = 1.0 / self.fade_len as f32;
+            let from = self.fade_pos as usize + 1;
+            for (a, b) in early
+                .iter_mut()
+                .chain(late_in.iter_mut())
+                .zip(early_b.iter().chain(&late_b))
+            {
+                for (t, (a, &b)) in a[..n].iter_mut().zip(b).enumerate() {
+                    let g = ((from + t) as f32 * scale).min(1.0);
+                    *a += (b - *a) * g;
                 }
             }
+            self.fade_pos = (self.fade_pos + n as u32).min(self.fade_len);
         }
-        let mut late = [[0.0f32; CONTROL_BLOCK]; 2];
+        for (d, x) in self.diffuser.iter_mut().zip(late_in.iter_mut()) {
+            d.process_block(&mut x[..n]);
+        }
+        let mut late: Sides = [[0.0; CONTROL_BLOCK]; 2];
         {
             let [ll, lr] = &mut late;
             self.fdn.process(
@@ -723,35 +809,35 @@ impl Reverb {
                 &mut lr[..n],
             );
         }
-        for k in 0..n {
-            let (ge, gl) = (self.ramp[R_EARLY].next(), self.ramp[R_LATE].next());
-            let w = self.ramp[R_WIDTH].next();
-            let mix = self.ramp[R_MIX].next();
-            let duck = self.ramp[R_DUCK].next();
+        let mut ramp = self.ramp;
+        for (t, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let (ge, gl) = (ramp[R_EARLY].next(), ramp[R_LATE].next());
+            let w = ramp[R_WIDTH].next();
+            let mix = ramp[R_MIX].next();
+            let duck = ramp[R_DUCK].next();
             let on = self.active;
             self.active = (on + self.active_step).clamp(0.0, 1.0);
-            let wl = ge * early[0][k] + gl * late[0][k];
-            let wr = ge * early[1][k] + gl * late[1][k];
+            let wl = ge * early[0][t] + gl * late[0][t];
+            let wr = ge * early[1][t] + gl * late[1][t];
             // Width: keep the mid, scale the side.
             let mid = 0.5 * (wl + wr);
             let side = 0.5 * (wl - wr) * w;
-            let mut wet = [mid + side, mid - side];
-            for ((w, lc), hc) in wet
-                .iter_mut()
-                .zip(&mut self.low_cut)
-                .zip(&mut self.high_cut)
-            {
-                *w = hc.process(lc.process(*w)) * duck;
+            let [a, b] = self
+                .high_cut
+                .process(self.low_cut.process([mid + side, mid - side]));
+            let (a, b) = (a * duck, b * duck);
+            // NaN compares false and is never kept.
+            if a.abs() > self.wet_peak[0] {
+                self.wet_peak[0] = a.abs();
             }
-            for (p, w) in self.wet_peak.iter_mut().zip(&wet) {
-                // NaN compares false and is never kept.
-                if w.abs() > *p {
-                    *p = w.abs();
-                }
+            if b.abs() > self.wet_peak[1] {
+                self.wet_peak[1] = b.abs();
             }
             let mix = mix * on;
-            left[k] = dry[0][k] + (wet[0] - dry[0][k]) * mix;
-            right[k] = dry[1][k] + (wet[1] - dry[1][k]) * mix;
+            let (dl, dr) = (dry[0][t], dry[1][t]);
+            *l = dl + (a - dl) * mix;
+            *r = dr + (b - dr) * mix;
         }
+        self.ramp = ramp;
     }
 }
