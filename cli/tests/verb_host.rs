@@ -75,7 +75,9 @@ fn impulse_onset(
     tempo: Option<f64>,
     frames: usize,
 ) -> (Option<usize>, Tail) {
-    let onset = 1000;
+    // Well after the 30 ms the kernel takes to crossfade to the settings
+    // sent with the first block.
+    let onset = 3000;
     let set = set.to_vec();
     plugin
         .run(move |audio| {

@@ -810,13 +810,13 @@ impl Reverb {
             );
         }
         let mut ramp = self.ramp;
-        for (t, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+        let mut wet: Sides = [[0.0; CONTROL_BLOCK]; 2];
+        let mut mix = [0.0f32; CONTROL_BLOCK];
+        for t in 0..n {
             let (ge, gl) = (ramp[R_EARLY].next(), ramp[R_LATE].next());
             let w = ramp[R_WIDTH].next();
-            let mix = ramp[R_MIX].next();
+            mix[t] = ramp[R_MIX].next();
             let duck = ramp[R_DUCK].next();
-            let on = self.active;
-            self.active = (on + self.active_step).clamp(0.0, 1.0);
             let wl = ge * early[0][t] + gl * late[0][t];
             let wr = ge * early[1][t] + gl * late[1][t];
             // Width: keep the mid, scale the side.
@@ -825,19 +825,25 @@ impl Reverb {
             let [a, b] = self
                 .high_cut
                 .process(self.low_cut.process([mid + side, mid - side]));
-            let (a, b) = (a * duck, b * duck);
-            // NaN compares false and is never kept.
-            if a.abs() > self.wet_peak[0] {
-                self.wet_peak[0] = a.abs();
-            }
-            if b.abs() > self.wet_peak[1] {
-                self.wet_peak[1] = b.abs();
-            }
-            let mix = mix * on;
-            let (dl, dr) = (dry[0][t], dry[1][t]);
-            *l = dl + (a - dl) * mix;
-            *r = dr + (b - dr) * mix;
+            wet[0][t] = a * duck;
+            wet[1][t] = b * duck;
         }
         self.ramp = ramp;
+        for (peak, side) in self.wet_peak.iter_mut().zip(&wet) {
+            // `max` keeps the number when one side is NaN: NaN is never kept.
+            *peak = side[..n].iter().fold(*peak, |m, v| m.max(v.abs()));
+        }
+        // Bypass scales the mix; settled on (the usual case) it is 1.
+        if self.active < 1.0 || self.active_step < 0.0 {
+            for m in &mut mix[..n] {
+                *m *= self.active;
+                self.active = (self.active + self.active_step).clamp(0.0, 1.0);
+            }
+        }
+        for (t, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let (dl, dr) = (dry[0][t], dry[1][t]);
+            *l = dl + (wet[0][t] - dl) * mix[t];
+            *r = dr + (wet[1][t] - dr) * mix[t];
+        }
     }
 }
