@@ -10,12 +10,14 @@
 //! settings.
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke};
-use glass_dsp::decay_analysis::measure_band_decays;
+use glass_dsp::decay_analysis::measure_band_decays_while;
 use glass_dsp::fdn::FdnParams;
 use glass_dsp::reverb::ReverbParams;
 use glass_ui::axis::{format_freq, paint_plot_frame, FreqAxis};
 use glass_ui::theme::SMALL_TEXT_PT;
 use glass_ui::Theme;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Octave-band centres measured, Hz.
@@ -62,6 +64,14 @@ pub struct DecayMeasurement {
 
 /// Measures `key` (blocking): the settings' impulse response, T30 per band.
 pub fn measure(key: DecayKey) -> DecayMeasurement {
+    measure_while(key, || true).unwrap_or(DecayMeasurement {
+        key,
+        t30_s: vec![None; BANDS_HZ.len()],
+    })
+}
+
+/// [`measure`], given up (`None`) as soon as `keep_going` answers false.
+fn measure_while(key: DecayKey, keep_going: impl Fn() -> bool) -> Option<DecayMeasurement> {
     let params = ReverbParams {
         decay_s: key.fdn.decay_s,
         low_multiplier: key.fdn.low_multiplier,
@@ -73,18 +83,20 @@ pub fn measure(key: DecayKey) -> DecayMeasurement {
         mod_rate_hz: key.fdn.mod_rate_hz,
         ..ReverbParams::default()
     };
-    DecayMeasurement {
-        key,
-        t30_s: measure_band_decays(&params, key.sample_rate, &BANDS_HZ),
-    }
+    measure_band_decays_while(&params, key.sample_rate, &BANDS_HZ, keep_going)
+        .map(|t30_s| DecayMeasurement { key, t30_s })
 }
 
 /// Keeps a measurement of the current settings coming, one worker thread
-/// at a time. Lives on the GUI thread.
+/// at a time. Lives on the GUI thread. Dropping it stops and joins the
+/// worker: no thread may run the plugin's code once the editor is gone (a
+/// host may unload the library right after).
 #[derive(Default)]
 pub struct DecayMeasurer {
     latest: Option<DecayMeasurement>,
-    job: Option<(DecayKey, JoinHandle<DecayMeasurement>)>,
+    job: Option<(DecayKey, JoinHandle<Option<DecayMeasurement>>)>,
+    /// Raised to make the worker give up.
+    stop: Arc<AtomicBool>,
     /// The settings last seen and when they were first seen, s.
     seen: Option<(DecayKey, f64)>,
 }
@@ -102,7 +114,7 @@ impl DecayMeasurer {
         if self.job.as_ref().is_some_and(|(_, h)| h.is_finished()) {
             if let Some((_, handle)) = self.job.take() {
                 // A panicking measurement leaves the previous one shown.
-                if let Ok(m) = handle.join() {
+                if let Ok(Some(m)) = handle.join() {
                     self.latest = Some(m);
                 }
             }
@@ -114,9 +126,10 @@ impl DecayMeasurer {
         let rested = self.seen.is_some_and(|(_, t)| now_s - t >= SETTLE_S);
         let done = self.latest.as_ref().is_some_and(|m| m.key == key);
         if rested && !done && self.job.is_none() && key.sample_rate > 0.0 {
+            let stop = self.stop.clone();
             let spawned = std::thread::Builder::new()
                 .name("verb-decay".into())
-                .spawn(move || measure(key));
+                .spawn(move || measure_while(key, || !stop.load(Ordering::Relaxed)));
             // If no thread can be started the plot keeps showing the set
             // decay only.
             if let Ok(handle) = spawned {
@@ -139,9 +152,19 @@ impl DecayMeasurer {
     /// pictures).
     pub fn finish(&mut self) {
         if let Some((_, handle)) = self.job.take() {
-            if let Ok(m) = handle.join() {
+            if let Ok(Some(m)) = handle.join() {
                 self.latest = Some(m);
             }
+        }
+    }
+}
+
+impl Drop for DecayMeasurer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some((_, handle)) = self.job.take() {
+            // Gives up within one 32-sample block of the reverb.
+            let _ = handle.join();
         }
     }
 }
@@ -414,5 +437,25 @@ mod tests {
         // Nothing new for unchanged settings.
         m.update(key, 1.0);
         assert!(!m.busy());
+    }
+
+    #[test]
+    fn a_stopped_measurement_gives_up_instead_of_finishing() {
+        // The longest decay at 192 kHz renders over 100 s of audio (seconds
+        // of work); raised, the stop flag ends it at the next block, as
+        // dropping the measurer does before joining.
+        let p = ReverbParams {
+            decay_s: 30.0,
+            low_multiplier: 4.0,
+            ..ReverbParams::default()
+        };
+        let mut m = DecayMeasurer::new();
+        let key = DecayKey::of(&p, 192_000.0);
+        m.update(key, 0.0);
+        m.update(key, 1.0);
+        assert!(m.busy());
+        m.stop.store(true, Ordering::Relaxed);
+        m.finish();
+        assert!(m.latest().is_none(), "the measurement ran to its end");
     }
 }
