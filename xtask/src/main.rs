@@ -22,6 +22,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("glass-limit", "Glasswork Limit"),
     ("glass-comp", "Glasswork Comp"),
     ("glass-echo", "Glasswork Echo"),
+    ("glass-verb", "Glasswork Verb"),
 ];
 
 fn main() -> ExitCode {
