@@ -34,7 +34,14 @@
 //!    the output gain (20 ms).
 //!
 //! Linear phase ([`PhaseMode::Linear`]) replaces step 1's filters by FIR
-//! convolution ([`crate::linear_phase`]); see there.
+//! convolution ([`crate::linear_phase`]) of the bands' static curve (the
+//! same matched designs' magnitude, so both modes have the same curve).
+//! Dynamic bands then apply their gain change after the FIR, as an IIR
+//! correction (the band at static plus dynamic gain times the inverse of the
+//! band at static gain), with the gain delayed by the latency so that it
+//! meets the audio it was measured on; the correction is minimum phase, so
+//! the response is linear-phase whenever no dynamic band is moving. Solo
+//! and detectors take the undelayed input; the solo is delayed to line up.
 //!
 //! Natural (analog) phase is not offered. The matched IIR bands already have
 //! the analog prototype's magnitude and minimum phase, which is the analog
@@ -1175,7 +1182,6 @@ impl Eq {
             return;
         }
         let changed = core::mem::take(&mut self.response_changed);
-        let fs = self.sample_rate;
         let mut wets = [1.0f64; MAX_BANDS];
         for (i, w) in wets.iter_mut().enumerate() {
             let slot = &self.slots[i];
@@ -1192,7 +1198,7 @@ impl Eq {
         }
         let slots = &self.slots;
         self.linear.set_length(self.params.fir_length);
-        self.linear.update(changed, now, |freq| {
+        self.linear.update(changed, now, |_freq, tan_half| {
             let one = (1.0, 0.0);
             let mut lr = [one, one];
             let mut ms = [one, one];
@@ -1202,7 +1208,7 @@ impl Eq {
                     continue;
                 }
                 // Static: dynamic gain changes come after the FIR.
-                let h = s.designer.static_coefs().response_complex(freq, fs);
+                let h = s.designer.static_coefs().response_at_tan(tan_half);
                 let h = (1.0 + wet * (h.0 - 1.0), wet * h.1);
                 let lanes = s.placement.lanes();
                 let t = match s.placement.domain() {
