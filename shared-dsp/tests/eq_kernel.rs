@@ -783,3 +783,13 @@ fn bands_at_and_above_nyquist_and_q_extremes_stay_stable_in_the_kernel() {
         }
     }
 }
+
+#[test]
+fn the_kernel_can_move_to_the_audio_thread() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Eq>();
+    // And its parameters are plain data.
+    let p = EqParams::default();
+    let q = p;
+    assert_eq!(p, q);
+}
