@@ -1257,8 +1257,11 @@ impl Eq {
             if used > 1 {
                 r[..n].copy_from_slice(&channels[1][pos..pos + n]);
             }
+            // The input, for the detectors and the solo (when either runs).
             let dry = (l, r);
-            self.run_detectors(&dry, n, sidechain, pos);
+            if self.detectors_running() {
+                self.run_detectors(&dry, n, sidechain, pos);
+            }
             match self.phase {
                 PhaseMode::ZeroLatency => self.run_bands(&mut l[..n], &mut r[..n]),
                 PhaseMode::Linear => {
@@ -1267,12 +1270,14 @@ impl Eq {
                 }
             }
             self.run_solo(&dry, &mut l[..n], &mut r[..n]);
-            for (a, b) in l[..n].iter_mut().zip(r[..n].iter_mut()) {
-                if self.gain_step != 0.0 {
-                    self.gain += self.gain_step;
+            if self.gain_step != 0.0 || self.gain != 1.0 {
+                for (a, b) in l[..n].iter_mut().zip(r[..n].iter_mut()) {
+                    if self.gain_step != 0.0 {
+                        self.gain += self.gain_step;
+                    }
+                    *a = (f64::from(*a) * self.gain) as f32;
+                    *b = (f64::from(*b) * self.gain) as f32;
                 }
-                *a = (f64::from(*a) * self.gain) as f32;
-                *b = (f64::from(*b) * self.gain) as f32;
             }
             channels[0][pos..pos + n].copy_from_slice(&l[..n]);
             if used > 1 {
@@ -1309,6 +1314,13 @@ impl Eq {
             cascade::process(&mut self.corr_ms.lanes, l, r);
             decode(l, r);
         }
+    }
+
+    /// Whether any dynamic band's detector runs.
+    fn detectors_running(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.on && s.want.dynamic.enabled && s.detector.designed.is_some())
     }
 
     fn run_detectors(
