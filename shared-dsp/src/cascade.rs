@@ -242,11 +242,6 @@ impl BandLanes {
         }
     }
 
-    /// Sections in use.
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
     /// Clears every state (coefficients kept).
     pub fn reset_states(&mut self) {
         for s in &mut self.sections {
@@ -321,11 +316,6 @@ impl BandLanes {
         self.wet.to_array()
     }
 
-    /// Whether a ramp is under way.
-    pub fn ramping(&self) -> bool {
-        self.ramp_left > 0
-    }
-
     /// Ends the ramp: coefficients and mix land on their targets exactly.
     fn finish_ramp(&mut self) {
         for s in &mut self.sections[..self.count] {
@@ -349,42 +339,6 @@ impl BandLanes {
             }
         }
     }
-
-    /// Complex response of section `i`'s current coefficients on `lane`
-    /// (0 or 1) at z = e^{jω}: H = d + c·(zI − A)⁻¹·b over the state-space
-    /// form (see [`SvfCoefs::state_space`]), as (re, im).
-    pub fn section_response(&self, i: usize, lane: usize, omega: f64) -> (f64, f64) {
-        let Some(s) = self.sections.get(i) else {
-            return (1.0, 0.0);
-        };
-        let c: [f64; 6] = core::array::from_fn(|k| s.cur.0[k].to_array()[lane.min(1)]);
-        state_space_response(&c, omega)
-    }
-}
-
-/// H(e^{jω}) of lane coefficients [d, c1, c2, a11, b1, b2] (see
-/// [`SvfCoefs::state_space`]): with v = x − s2, s' = A·s + B·x where
-/// A = [[a11, −b1], [b1, 1 − b2]], B = [b1, b2]; y = d·x + [c1, c2]·s.
-pub fn state_space_response(c: &LaneCoefs, omega: f64) -> (f64, f64) {
-    let [d, c1, c2, a11, b1, b2] = *c;
-    let (zr, zi) = (omega.cos(), omega.sin());
-    // (zI − A) = [[z − a11, b1], [−b1, z − 1 + b2]]
-    let m11 = (zr - a11, zi);
-    let m12 = (b1, 0.0);
-    let m21 = (-b1, 0.0);
-    let m22 = (zr - 1.0 + b2, zi);
-    let mul = |a: (f64, f64), b: (f64, f64)| (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0);
-    let det = {
-        let a = mul(m11, m22);
-        let b = mul(m12, m21);
-        (a.0 - b.0, a.1 - b.1)
-    };
-    // (zI − A)⁻¹·B = adj·B/det, adj = [[m22, −m12], [−m21, m11]].
-    let u1 = (m22.0 * b1 - m12.0 * b2, m22.1 * b1 - m12.1 * b2);
-    let u2 = (-m21.0 * b1 + m11.0 * b2, -m21.1 * b1 + m11.1 * b2);
-    let num = (c1 * u1.0 + c2 * u2.0, c1 * u1.1 + c2 * u2.1);
-    let q = crate::response::complex_div(num, det);
-    (d + q.0, q.1)
 }
 
 /// Runs `left` and `right` (the shorter sets the length) through `bands`

@@ -480,6 +480,13 @@ fn a_dynamic_band_follows_the_compressor_law_on_a_steady_sine() {
                 "{phase:?} range {range} ratio {ratio} level {level_db}: want {want:.2} dB, live {live:.2}, output {out_db:.2}"
             );
             assert!((live - want).abs() < 0.2, "live gain {live} vs {want}");
+            // The detector reads the sine's peak level (band pass: 0 dB at
+            // the band's frequency).
+            let detected = f64::from(eq.detector_level_db(4));
+            assert!(
+                (detected - f64::from(level_db)).abs() < 0.1,
+                "detector {detected}"
+            );
             assert!((out_db - want).abs() < 0.2, "output {out_db} vs {want}");
             assert_eq!(l, r);
         }
