@@ -633,6 +633,40 @@ impl Eq {
         }
     }
 
+    /// Tail in samples, to report to the host: how long the output keeps
+    /// ringing after the input stops, to −60 dB (7 time constants of the
+    /// slowest pole of the enabled bands' prototypes, at most 20 s), plus
+    /// the FIR's length in linear phase.
+    pub fn tail_samples(&self) -> usize {
+        let fs = f64::from(self.sample_rate);
+        let mut slowest = 0.0f64;
+        for b in self.params.bands.iter().filter(|b| b.enabled) {
+            let proto = AnalogPrototype::new(&b.band);
+            let w0 = 2.0 * PI * proto.freq_hz();
+            for s in proto.sections() {
+                let tau = match *s {
+                    crate::analog::AnalogSection::Second { wp, qp, .. } => {
+                        let zeta = 0.5 / qp;
+                        if zeta < 1.0 {
+                            1.0 / (zeta * wp * w0)
+                        } else {
+                            1.0 / (wp * w0 * (zeta - (zeta * zeta - 1.0).sqrt()))
+                        }
+                    }
+                    crate::analog::AnalogSection::First { wp, .. } => 1.0 / (wp * w0),
+                };
+                if tau.is_finite() {
+                    slowest = slowest.max(tau);
+                }
+            }
+        }
+        let ring = ((7.0 * slowest).min(20.0) * fs).ceil() as usize;
+        match self.phase {
+            PhaseMode::ZeroLatency => ring,
+            PhaseMode::Linear => ring + self.linear.taps(),
+        }
+    }
+
     /// Gain change (dB) a dynamic band applies now (0 for a static or
     /// disabled band, or an index ≥ [`MAX_BANDS`]): for the editor, which
     /// may copy it into an atomic.

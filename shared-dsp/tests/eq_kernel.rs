@@ -800,3 +800,41 @@ fn the_kernel_can_move_to_the_audio_thread() {
     let q = p;
     assert_eq!(p, q);
 }
+
+#[test]
+fn the_reported_tail_covers_the_ringing_to_minus_sixty_db() {
+    // A Q-10 bell at +12 dB and 100 Hz: poles of Q 10·A with
+    // A = 10^(12/40), τ = 2·Q·A/(2π·100) ≈ 64 ms; the tail is 7τ (−61 dB).
+    // After it the impulse response is below −60 dB of its peak (the bound
+    // is conservative: the ringing starts below the impulse's peak), and
+    // from half the tail to the tail the ringing falls by 3.5 time
+    // constants, 30.4 dB (the τ the tail is built on).
+    let mut p = EqParams::default();
+    p.bands[0] = band(BandType::Bell, 100.0, 12.0, 10.0);
+    let mut eq = eq_with(&p);
+    let tail = eq.tail_samples();
+    let tau = 2.0 * 10.0 * 10f64.powf(12.0 / 40.0) / (2.0 * core::f64::consts::PI * 100.0);
+    assert_eq!(tail, (7.0 * tau * f64::from(FS)).ceil() as usize);
+    let (ir, _) = impulse(&mut eq, tail + 4800, true);
+    let peak = ir.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let after = ir[tail..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let before = ir[tail / 2..tail / 2 + 4800]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    println!(
+        "tail {tail}: after {:.1} dB, at half {:.1} dB",
+        20.0 * (after / peak).log10(),
+        20.0 * (before / peak).log10()
+    );
+    assert!(after < peak * 1e-3);
+    let fall = 20.0 * f64::from(after / before).log10();
+    assert!(
+        (fall + 3.5 * 20.0 * core::f64::consts::LOG10_E).abs() < 1.0,
+        "{fall}"
+    );
+    // Linear phase adds the FIR's length.
+    let mut q = p;
+    q.phase = PhaseMode::Linear;
+    let eq = eq_with(&q);
+    assert_eq!(eq.tail_samples(), tail + FirLength::default().taps(FS));
+}
