@@ -838,3 +838,52 @@ fn the_reported_tail_covers_the_ringing_to_minus_sixty_db() {
     let eq = eq_with(&q);
     assert_eq!(eq.tail_samples(), tail + FirLength::default().taps(FS));
 }
+
+#[test]
+fn linear_phase_at_other_rates_keeps_its_latency_and_symmetry() {
+    // The FIR length scales with the rate (rounded to a multiple of 512);
+    // the peak stays at the reported latency, the response symmetric.
+    for (fs, length) in [
+        (22_050.0f32, FirLength::Taps4096),
+        (22_050.0, FirLength::Taps32768),
+        (96_000.0, FirLength::Taps4096),
+        (192_000.0, FirLength::Taps4096),
+    ] {
+        let mut p = EqParams {
+            phase: PhaseMode::Linear,
+            fir_length: length,
+            ..EqParams::default()
+        };
+        p.bands[0] = band(BandType::Bell, 3_000.0, 6.0, 1.0);
+        p.bands[1] = EqBandSettings {
+            placement: Placement::Side,
+            ..band(BandType::HighShelf, 8_000.0, -6.0, 0.7)
+        };
+        let mut eq = Eq::new();
+        eq.set_params(&p);
+        eq.prepare(fs, 1024, 2);
+        let taps = length.taps(fs);
+        assert_eq!(taps % 512, 0);
+        let want = (length.taps_at_48k() as f32 * fs / 48_000.0 / 512.0).round() as usize * 512;
+        assert_eq!(taps, want.max(1024));
+        let latency = eq.latency();
+        assert_eq!(latency, taps / 2);
+        let (ir, _) = impulse(&mut eq, 2 * taps, true);
+        let peak = ir
+            .iter()
+            .enumerate()
+            .fold(
+                (0, 0.0f32),
+                |m, (i, v)| if v.abs() > m.1 { (i, v.abs()) } else { m },
+            )
+            .0;
+        assert_eq!(peak, latency, "fs {fs} {length:?}");
+        let asym = (1..latency)
+            .map(|k| (ir[latency + k] - ir[latency - k]).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            asym < 1e-6 * ir[latency].abs(),
+            "fs {fs} {length:?}: {asym}"
+        );
+    }
+}
