@@ -34,7 +34,14 @@
 //!    the output gain (20 ms).
 //!
 //! Linear phase ([`PhaseMode::Linear`]) replaces step 1's filters by FIR
-//! convolution ([`crate::linear_phase`]); see there.
+//! convolution ([`crate::linear_phase`]) of the bands' static curve (the
+//! same matched designs' magnitude, so both modes have the same curve).
+//! Dynamic bands then apply their gain change after the FIR, as an IIR
+//! correction (the band at static plus dynamic gain times the inverse of the
+//! band at static gain), with the gain delayed by the latency so that it
+//! meets the audio it was measured on; the correction is minimum phase, so
+//! the response is linear-phase whenever no dynamic band is moving. Solo
+//! and detectors take the undelayed input; the solo is delayed to line up.
 //!
 //! Natural (analog) phase is not offered. The matched IIR bands already have
 //! the analog prototype's magnitude and minimum phase, which is the analog
@@ -626,6 +633,40 @@ impl Eq {
         }
     }
 
+    /// Tail in samples, to report to the host: how long the output keeps
+    /// ringing after the input stops, to −60 dB (7 time constants of the
+    /// slowest pole of the enabled bands' prototypes, at most 20 s), plus
+    /// the FIR's length in linear phase.
+    pub fn tail_samples(&self) -> usize {
+        let fs = f64::from(self.sample_rate);
+        let mut slowest = 0.0f64;
+        for b in self.params.bands.iter().filter(|b| b.enabled) {
+            let proto = AnalogPrototype::new(&b.band);
+            let w0 = 2.0 * PI * proto.freq_hz();
+            for s in proto.sections() {
+                let tau = match *s {
+                    crate::analog::AnalogSection::Second { wp, qp, .. } => {
+                        let zeta = 0.5 / qp;
+                        if zeta < 1.0 {
+                            1.0 / (zeta * wp * w0)
+                        } else {
+                            1.0 / (wp * w0 * (zeta - (zeta * zeta - 1.0).sqrt()))
+                        }
+                    }
+                    crate::analog::AnalogSection::First { wp, .. } => 1.0 / (wp * w0),
+                };
+                if tau.is_finite() {
+                    slowest = slowest.max(tau);
+                }
+            }
+        }
+        let ring = ((7.0 * slowest).min(20.0) * fs).ceil() as usize;
+        match self.phase {
+            PhaseMode::ZeroLatency => ring,
+            PhaseMode::Linear => ring + self.linear.taps(),
+        }
+    }
+
     /// Gain change (dB) a dynamic band applies now (0 for a static or
     /// disabled band, or an index ≥ [`MAX_BANDS`]): for the editor, which
     /// may copy it into an atomic.
@@ -1175,7 +1216,6 @@ impl Eq {
             return;
         }
         let changed = core::mem::take(&mut self.response_changed);
-        let fs = self.sample_rate;
         let mut wets = [1.0f64; MAX_BANDS];
         for (i, w) in wets.iter_mut().enumerate() {
             let slot = &self.slots[i];
@@ -1192,7 +1232,7 @@ impl Eq {
         }
         let slots = &self.slots;
         self.linear.set_length(self.params.fir_length);
-        self.linear.update(changed, now, |freq| {
+        self.linear.update(changed, now, |_freq, tan_half| {
             let one = (1.0, 0.0);
             let mut lr = [one, one];
             let mut ms = [one, one];
@@ -1202,7 +1242,7 @@ impl Eq {
                     continue;
                 }
                 // Static: dynamic gain changes come after the FIR.
-                let h = s.designer.static_coefs().response_complex(freq, fs);
+                let h = s.designer.static_coefs().response_at_tan(tan_half);
                 let h = (1.0 + wet * (h.0 - 1.0), wet * h.1);
                 let lanes = s.placement.lanes();
                 let t = match s.placement.domain() {
@@ -1251,8 +1291,11 @@ impl Eq {
             if used > 1 {
                 r[..n].copy_from_slice(&channels[1][pos..pos + n]);
             }
+            // The input, for the detectors and the solo (when either runs).
             let dry = (l, r);
-            self.run_detectors(&dry, n, sidechain, pos);
+            if self.detectors_running() {
+                self.run_detectors(&dry, n, sidechain, pos);
+            }
             match self.phase {
                 PhaseMode::ZeroLatency => self.run_bands(&mut l[..n], &mut r[..n]),
                 PhaseMode::Linear => {
@@ -1261,12 +1304,14 @@ impl Eq {
                 }
             }
             self.run_solo(&dry, &mut l[..n], &mut r[..n]);
-            for (a, b) in l[..n].iter_mut().zip(r[..n].iter_mut()) {
-                if self.gain_step != 0.0 {
-                    self.gain += self.gain_step;
+            if self.gain_step != 0.0 || self.gain != 1.0 {
+                for (a, b) in l[..n].iter_mut().zip(r[..n].iter_mut()) {
+                    if self.gain_step != 0.0 {
+                        self.gain += self.gain_step;
+                    }
+                    *a = (f64::from(*a) * self.gain) as f32;
+                    *b = (f64::from(*b) * self.gain) as f32;
                 }
-                *a = (f64::from(*a) * self.gain) as f32;
-                *b = (f64::from(*b) * self.gain) as f32;
             }
             channels[0][pos..pos + n].copy_from_slice(&l[..n]);
             if used > 1 {
@@ -1303,6 +1348,13 @@ impl Eq {
             cascade::process(&mut self.corr_ms.lanes, l, r);
             decode(l, r);
         }
+    }
+
+    /// Whether any dynamic band's detector runs.
+    fn detectors_running(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.on && s.want.dynamic.enabled && s.detector.designed.is_some())
     }
 
     fn run_detectors(

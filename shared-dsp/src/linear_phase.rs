@@ -36,8 +36,9 @@ use std::sync::Arc;
 /// Samples per convolution partition.
 pub const PARTITION: usize = 256;
 
-/// Magnitude samples taken per control period while a design is under way.
-pub const BINS_PER_TICK: usize = 256;
+/// Magnitude samples taken per control period while a design is under way
+/// (24 two-section bands: about 35 µs per period).
+pub const BINS_PER_TICK: usize = 128;
 
 /// Partition spectra transformed per control period.
 const PARTITIONS_PER_TICK: usize = 16;
@@ -129,6 +130,8 @@ pub struct LinearPhase {
     design_scratch: Vec<Complex<f64>>,
     /// Magnitudes per bin: H_L, H_R, H_M, H_S.
     mags: Vec<[f64; 4]>,
+    /// tan(ω/2) of each bin of the current length.
+    tans: Vec<f64>,
     /// The windowed FIR of the filter being partitioned.
     fir: Vec<f64>,
     stage: Stage,
@@ -209,6 +212,7 @@ impl LinearPhase {
             design_time: Vec::new(),
             design_scratch: Vec::new(),
             mags: Vec::new(),
+            tans: Vec::new(),
             fir: Vec::new(),
             stage: Stage::Idle,
             again: false,
@@ -258,6 +262,7 @@ impl LinearPhase {
         self.design_time = vec![0.0; max_taps];
         self.design_scratch = vec![Complex::new(0.0, 0.0); scratch];
         self.mags = vec![[1.0; 4]; max_taps / 2 + 1];
+        self.tans = vec![0.0; max_taps / 2 + 1];
         self.fir = vec![0.0; max_taps];
         self.max_partitions = max_taps / PARTITION - 1;
         let bins = PARTITION + 1;
@@ -274,6 +279,13 @@ impl LinearPhase {
         let taps = length.taps(self.sample_rate);
         self.taps = taps;
         self.partitions = (taps / PARTITION - 1).min(self.max_partitions);
+        for (b, t) in self.tans.iter_mut().enumerate().take(taps / 2 + 1) {
+            *t = if b == taps / 2 {
+                f64::INFINITY
+            } else {
+                (core::f64::consts::PI * b as f64 / taps as f64).tan()
+            };
+        }
     }
 
     /// Selects the FIR length. A change restarts the convolution (cleared
@@ -333,8 +345,9 @@ impl LinearPhase {
     /// response changed since the last call (a new design is started, or
     /// queued behind the one under way); `now` finishes a design at once
     /// (after `reset` or a length change, also when nothing is designed
-    /// yet). `magnitude(freq_hz)` gives [H_L, H_R, H_M, H_S] at a frequency.
-    pub fn update(&mut self, changed: bool, now: bool, magnitude: impl Fn(f32) -> [f64; 4]) {
+    /// yet). `magnitude(freq_hz, tan_half)` gives [H_L, H_R, H_M, H_S] at a
+    /// frequency (tan_half = tan(π·freq/fs), computed once per bin).
+    pub fn update(&mut self, changed: bool, now: bool, magnitude: impl Fn(f32, f64) -> [f64; 4]) {
         if self.taps == 0 {
             return;
         }
@@ -359,7 +372,7 @@ impl LinearPhase {
                     };
                     let df = self.sample_rate / self.taps as f32;
                     for b in k..end {
-                        self.mags[b] = magnitude(b as f32 * df);
+                        self.mags[b] = magnitude(b as f32 * df, self.tans[b]);
                     }
                     if end == bins {
                         self.cross_next = self.mags[..bins].iter().any(|m| m[2] != m[3]);

@@ -374,6 +374,15 @@ impl MatchedCoefs {
     pub fn second_order(&self) -> &[SvfCoefs] {
         &self.sections[..self.second]
     }
+
+    /// The complex response at the frequency whose tan(ω/2) is `tan_half`
+    /// (see [`SvfCoefs::response_at_tan`]).
+    pub fn response_at_tan(&self, tan_half: f64) -> (f64, f64) {
+        let mul = |a: (f64, f64), b: (f64, f64)| (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0);
+        self.second_order()
+            .iter()
+            .fold((1.0, 0.0), |h, s| mul(h, s.response_at_tan(tan_half)))
+    }
 }
 
 impl FrequencyResponse for MatchedCoefs {

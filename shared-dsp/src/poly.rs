@@ -91,7 +91,7 @@ pub fn least_squares<const N: usize>(a: &mut [[f64; N]], b: &mut [f64]) -> Optio
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// Value of the polynomial c[0] + c[1]·z + … at `z` (Horner), and its
+/// Value of the polynomial c₀ + c₁·z + … at `z` (Horner), and its
 /// derivative.
 fn eval_with_derivative(c: &[f64], z: Complex<f64>) -> (Complex<f64>, Complex<f64>) {
     let mut p = Complex::new(0.0, 0.0);
@@ -158,8 +158,8 @@ fn newton_polygon_starts(c: &[f64], out: &mut [Complex<f64>; 4]) {
     }
 }
 
-/// The roots of c[0] + c[1]·z + … + c[d]·z^d (degree d = `c.len()` − 1 ≤ 4,
-/// c[d] ≠ 0), in the first d entries. Returns `None` if the iteration does not
+/// The roots of c₀ + c₁·z + … + c_d·z^d (`c` = [c₀, …, c_d], degree
+/// d = `c.len()` − 1 ≤ 4, c_d ≠ 0), in the first d entries. Returns `None` if the iteration does not
 /// converge (to 1e-14 relative, or to a residual at rounding level) in 60
 /// steps or meets a non-finite value.
 pub fn polynomial_roots(c: &[f64]) -> Option<[Complex<f64>; 4]> {

@@ -246,7 +246,16 @@ impl FrequencyResponse for SvfCoefs {
     /// The analog prototype at `s = j·tan(π·f/fs)/g`, which is what the
     /// trapezoidal integrators realise.
     fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
-        let w = (PI * f64::from(freq_hz) / f64::from(sample_rate)).tan() / self.g;
+        self.response_at_tan((PI * f64::from(freq_hz) / f64::from(sample_rate)).tan())
+    }
+}
+
+impl SvfCoefs {
+    /// The complex response at the frequency whose tan(ω/2) (ω in radians
+    /// per sample; +inf at Nyquist) is `tan_half`: for callers that evaluate
+    /// many filters at the same frequencies and compute the tangent once.
+    pub fn response_at_tan(&self, tan_half: f64) -> (f64, f64) {
+        let w = tan_half / self.g;
         // s = jw: s² + k·s + 1 = (1 − w²) + j·k·w
         let (dr, di) = (1.0 - w * w, self.k * w);
         if !dr.is_finite() {

@@ -480,6 +480,13 @@ fn a_dynamic_band_follows_the_compressor_law_on_a_steady_sine() {
                 "{phase:?} range {range} ratio {ratio} level {level_db}: want {want:.2} dB, live {live:.2}, output {out_db:.2}"
             );
             assert!((live - want).abs() < 0.2, "live gain {live} vs {want}");
+            // The detector reads the sine's peak level (band pass: 0 dB at
+            // the band's frequency).
+            let detected = f64::from(eq.detector_level_db(4));
+            assert!(
+                (detected - f64::from(level_db)).abs() < 0.1,
+                "detector {detected}"
+            );
             assert!((out_db - want).abs() < 0.2, "output {out_db} vs {want}");
             assert_eq!(l, r);
         }
@@ -781,5 +788,102 @@ fn bands_at_and_above_nyquist_and_q_extremes_stay_stable_in_the_kernel() {
                 "{kind:?} {channels}: {early} → {late}"
             );
         }
+    }
+}
+
+#[test]
+fn the_kernel_can_move_to_the_audio_thread() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Eq>();
+    // And its parameters are plain data.
+    let p = EqParams::default();
+    let q = p;
+    assert_eq!(p, q);
+}
+
+#[test]
+fn the_reported_tail_covers_the_ringing_to_minus_sixty_db() {
+    // A Q-10 bell at +12 dB and 100 Hz: poles of Q 10·A with
+    // A = 10^(12/40), τ = 2·Q·A/(2π·100) ≈ 64 ms; the tail is 7τ (−61 dB).
+    // After it the impulse response is below −60 dB of its peak (the bound
+    // is conservative: the ringing starts below the impulse's peak), and
+    // from half the tail to the tail the ringing falls by 3.5 time
+    // constants, 30.4 dB (the τ the tail is built on).
+    let mut p = EqParams::default();
+    p.bands[0] = band(BandType::Bell, 100.0, 12.0, 10.0);
+    let mut eq = eq_with(&p);
+    let tail = eq.tail_samples();
+    let tau = 2.0 * 10.0 * 10f64.powf(12.0 / 40.0) / (2.0 * core::f64::consts::PI * 100.0);
+    assert_eq!(tail, (7.0 * tau * f64::from(FS)).ceil() as usize);
+    let (ir, _) = impulse(&mut eq, tail + 4800, true);
+    let peak = ir.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let after = ir[tail..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let before = ir[tail / 2..tail / 2 + 4800]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    println!(
+        "tail {tail}: after {:.1} dB, at half {:.1} dB",
+        20.0 * (after / peak).log10(),
+        20.0 * (before / peak).log10()
+    );
+    assert!(after < peak * 1e-3);
+    let fall = 20.0 * f64::from(after / before).log10();
+    assert!(
+        (fall + 3.5 * 20.0 * core::f64::consts::LOG10_E).abs() < 1.0,
+        "{fall}"
+    );
+    // Linear phase adds the FIR's length.
+    let mut q = p;
+    q.phase = PhaseMode::Linear;
+    let eq = eq_with(&q);
+    assert_eq!(eq.tail_samples(), tail + FirLength::default().taps(FS));
+}
+
+#[test]
+fn linear_phase_at_other_rates_keeps_its_latency_and_symmetry() {
+    // The FIR length scales with the rate (rounded to a multiple of 512);
+    // the peak stays at the reported latency, the response symmetric.
+    for (fs, length) in [
+        (22_050.0f32, FirLength::Taps4096),
+        (22_050.0, FirLength::Taps32768),
+        (96_000.0, FirLength::Taps4096),
+        (192_000.0, FirLength::Taps4096),
+    ] {
+        let mut p = EqParams {
+            phase: PhaseMode::Linear,
+            fir_length: length,
+            ..EqParams::default()
+        };
+        p.bands[0] = band(BandType::Bell, 3_000.0, 6.0, 1.0);
+        p.bands[1] = EqBandSettings {
+            placement: Placement::Side,
+            ..band(BandType::HighShelf, 8_000.0, -6.0, 0.7)
+        };
+        let mut eq = Eq::new();
+        eq.set_params(&p);
+        eq.prepare(fs, 1024, 2);
+        let taps = length.taps(fs);
+        assert_eq!(taps % 512, 0);
+        let want = (length.taps_at_48k() as f32 * fs / 48_000.0 / 512.0).round() as usize * 512;
+        assert_eq!(taps, want.max(1024));
+        let latency = eq.latency();
+        assert_eq!(latency, taps / 2);
+        let (ir, _) = impulse(&mut eq, 2 * taps, true);
+        let peak = ir
+            .iter()
+            .enumerate()
+            .fold(
+                (0, 0.0f32),
+                |m, (i, v)| if v.abs() > m.1 { (i, v.abs()) } else { m },
+            )
+            .0;
+        assert_eq!(peak, latency, "fs {fs} {length:?}");
+        let asym = (1..latency)
+            .map(|k| (ir[latency + k] - ir[latency - k]).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            asym < 1e-6 * ir[latency].abs(),
+            "fs {fs} {length:?}: {asym}"
+        );
     }
 }
