@@ -200,6 +200,31 @@ const CASES: &[Case] = &[
         },
         same_level_after_reopening: false,
     },
+    Case {
+        lib: "glass_eq",
+        device: "Sine Wave",
+        trim: 1.0,
+        // A band at 0 dB on the sine and +6 dB of output gain: the level
+        // must rise by exactly 6 dB whatever the generator's frequency.
+        set: &[("Band 1 Used", 1.0), ("Band 1 Gain", 0.0), ("Output", 6.0)],
+        check: |dry, wet| {
+            let dry_rms = rms_db(&second_half(dry));
+            let wet_rms = rms_db(&second_half(wet));
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            let gain = wet_rms - dry_rms;
+            if (gain - 6.0).abs() > 0.05 {
+                return Err(format!(
+                    "output gain of 6 dB measured {gain:.3} dB (dry {dry_rms:.2} dBFS)"
+                ));
+            }
+            Ok(format!(
+                "dry RMS {dry_rms:.2} dBFS, +{gain:.3} dB through the EQ"
+            ))
+        },
+        same_level_after_reopening: true,
+    },
 ];
 
 /// Glasswork Echo on the dummy backend's impulses (at irregular intervals):

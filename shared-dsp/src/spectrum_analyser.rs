@@ -104,7 +104,10 @@ mod tests {
     fn a_full_scale_sine_reads_0_db_at_its_bin_and_silence_the_floor() {
         for size in [1024, 4096] {
             let mut a = SpectrumAnalyser::new(size);
-            assert_eq!(a.compute().iter().cloned().fold(f32::MIN, f32::max), FLOOR_DB);
+            assert_eq!(
+                a.compute().iter().cloned().fold(f32::MIN, f32::max),
+                FLOOR_DB
+            );
             let fs = 48_000.0;
             let bin = 37;
             let f = bin as f32 * fs / size as f32;

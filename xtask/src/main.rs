@@ -23,6 +23,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("glass-comp", "Glasswork Comp"),
     ("glass-echo", "Glasswork Echo"),
     ("glass-verb", "Glasswork Verb"),
+    ("glass-eq", "Glasswork EQ"),
 ];
 
 fn main() -> ExitCode {

@@ -11,7 +11,7 @@
 use crate::engine::{EqShared, CHUNK, NO_SOLO};
 use crate::params::{EqPluginParams, Kind, BANDS};
 use egui::{Align, Color32, Layout, Pos2, Rect, RichText, UiBuilder, Vec2};
-use glass_dsp::eq::{Eq, EqParams, Placement as KPlacement, PhaseMode};
+use glass_dsp::eq::{Eq, EqParams, PhaseMode, Placement as KPlacement};
 use glass_dsp::spectrum_analyser::SpectrumAnalyser;
 use glass_ui::hosted::HostedEditor;
 use glass_ui::layout::{columns, group, in_rect, weighted_columns};
@@ -244,7 +244,10 @@ impl EqEditor {
                         let mut view = params.view.read().map(|v| *v).unwrap_or_default();
                         let names = ["Off", "In", "Out", "In+Out"];
                         egui::ComboBox::from_id_salt("eq-analyser")
-                            .selected_text(format!("Analyser: {}", names[usize::from(view.analyser.min(3))]))
+                            .selected_text(format!(
+                                "Analyser: {}",
+                                names[usize::from(view.analyser.min(3))]
+                            ))
                             .show_ui(ui, |ui| {
                                 for (k, n) in names.iter().enumerate() {
                                     ui.selectable_value(&mut view.analyser, k as u8, *n);
@@ -310,7 +313,9 @@ impl EqEditor {
         let params = self.params.clone();
         let view = params.view.read().map(|v| *v).unwrap_or_default();
         let selected = self.selected();
-        let used: Vec<usize> = (0..BANDS).filter(|&i| params.band[i].used.value()).collect();
+        let used: Vec<usize> = (0..BANDS)
+            .filter(|&i| params.band[i].used.value())
+            .collect();
         let nodes: Vec<CurveNode> = used
             .iter()
             .map(|&i| {
@@ -446,7 +451,9 @@ impl EqEditor {
         }
         if let Some(k) = response.hovered_node {
             let i = used[k];
-            response.response.context_menu(|ui| self.band_menu(ui, i, setter));
+            response
+                .response
+                .context_menu(|ui| self.band_menu(ui, i, setter));
         }
     }
 
@@ -518,7 +525,7 @@ impl EqEditor {
                 if !b.used.value() {
                     ui.disable();
                 }
-                ui.add(ParamToggle::for_param(&b.on, setter));
+                ui.add(ParamToggle::for_param(&b.on, setter).with_text("On"));
                 ui.add(
                     ParamChoice::for_param(&b.kind, setter)
                         .combo()
@@ -547,19 +554,22 @@ impl EqEditor {
                 }
             },
         );
-        let knobs = Rect::from_min_max(
-            Pos2::new(inner.min.x, switches.max.y + 2.0),
-            inner.max,
-        );
+        let knobs = Rect::from_min_max(Pos2::new(inner.min.x, switches.max.y + 2.0), inner.max);
         // (parameter, is the gain)
-        let shape: [(&FloatParam, bool); 3] = [(&b.freq, false), (&b.gain, true), (&b.q, false)];
+        let shape: [(&FloatParam, bool, &str); 3] = [
+            (&b.freq, false, "Frequency"),
+            (&b.gain, true, "Gain"),
+            (&b.q, false, "Q"),
+        ];
         let d = knob(knobs, 3);
-        for (col, (p, is_gain)) in columns(knobs, 3).into_iter().zip(shape) {
+        for (col, (p, is_gain, caption)) in columns(knobs, 3).into_iter().zip(shape) {
             in_rect(ui, col, |ui| {
                 if !b.used.value() || (is_gain && !b.kind.value().has_gain()) {
                     ui.disable();
                 }
-                let k = ParamKnob::for_param(p, setter).with_diameter(d);
+                let k = ParamKnob::for_param(p, setter)
+                    .with_diameter(d)
+                    .with_caption(caption);
                 ui.add(if is_gain { k.bipolar() } else { k });
             });
         }
@@ -575,8 +585,8 @@ impl EqEditor {
                 if !b.used.value() {
                     ui.disable();
                 }
-                ui.add(ParamToggle::for_param(&b.dynamic, setter));
-                ui.add(ParamToggle::for_param(&b.external, setter));
+                ui.add(ParamToggle::for_param(&b.dynamic, setter).with_text("Dynamic"));
+                ui.add(ParamToggle::for_param(&b.external, setter).with_text("Sidechain"));
                 let live = self.shared.dynamic_db[i].load();
                 if b.dynamic.value() {
                     ui.label(
@@ -589,20 +599,22 @@ impl EqEditor {
         );
         let knobs = Rect::from_min_max(Pos2::new(inner.min.x, top.max.y + 4.0), inner.max);
         // (parameter, bipolar)
-        let dynamics: [(&FloatParam, bool); 5] = [
-            (&b.threshold, false),
-            (&b.range, true),
-            (&b.ratio, false),
-            (&b.attack, false),
-            (&b.release, false),
+        let dynamics: [(&FloatParam, bool, &str); 5] = [
+            (&b.threshold, false, "Threshold"),
+            (&b.range, true, "Range"),
+            (&b.ratio, false, "Ratio"),
+            (&b.attack, false, "Attack"),
+            (&b.release, false, "Release"),
         ];
         let d = knob(knobs, 5);
-        for (col, (p, bipolar)) in columns(knobs, 5).into_iter().zip(dynamics) {
+        for (col, (p, bipolar, caption)) in columns(knobs, 5).into_iter().zip(dynamics) {
             in_rect(ui, col, |ui| {
                 if !b.used.value() || !b.dynamic.value() {
                     ui.disable();
                 }
-                let k = ParamKnob::for_param(p, setter).with_diameter(d);
+                let k = ParamKnob::for_param(p, setter)
+                    .with_diameter(d)
+                    .with_caption(caption);
                 ui.add(if bipolar { k.bipolar() } else { k });
             });
         }

@@ -3,8 +3,8 @@
 //! after the EQ, mono-summed, in fixed chunks through lock-free queues) and
 //! the dynamic bands' live gains for the editor.
 
-use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::delay_line::DelayLine;
+use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::eq::{Eq, EqParams, PhaseMode, MAX_BANDS};
 use glass_ui::{HistoryFifo, MeterValue, StereoMeter};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,7 +166,8 @@ impl EqEngine {
         params: &EqParams,
     ) {
         self.eq.set_params(params);
-        self.eq.prepare(sample_rate, max_block, channels.clamp(1, 2));
+        self.eq
+            .prepare(sample_rate, max_block, channels.clamp(1, 2));
         self.sample_rate = sample_rate;
         // The longest FIR's latency at this rate.
         let longest = glass_dsp::linear_phase::FirLength::Taps32768.taps(sample_rate) / 2;

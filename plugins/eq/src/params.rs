@@ -10,7 +10,7 @@ use glass_dsp::analog::{
     BandParams, BandType, Slope, MAX_FREQ_HZ, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q,
 };
 use glass_dsp::eq::{
-    DynamicParams, EqBandSettings, EqParams, Placement as KPlacement, PhaseMode as KPhase,
+    DynamicParams, EqBandSettings, EqParams, PhaseMode as KPhase, Placement as KPlacement,
     MAX_BANDS, MIN_THRESHOLD_DB,
 };
 use glass_dsp::linear_phase::FirLength;
