@@ -505,11 +505,9 @@ impl EqEditor {
                         self.select(k);
                     }
                 }
-                if !b.used.value() {
-                    if ui.button("Add this band").clicked() {
-                        set(setter, &b.on, true);
-                        set(setter, &b.used, true);
-                    }
+                if !b.used.value() && ui.button("Add this band").clicked() {
+                    set(setter, &b.on, true);
+                    set(setter, &b.used, true);
                 }
             },
         );
