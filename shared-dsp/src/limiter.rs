@@ -27,8 +27,8 @@
 //! lookahead floors keep the movement slow enough for the margin to hold.
 //!
 //! Required gain comes from [`TruePeakDetector`] (oversampled, each crest
-//! refined by a sinusoid fit, the top band it cannot interpolate bounded
-//! separately), so the ceiling holds for the continuous waveform, not only
+//! refined by a sinusoid fit, the top band it cannot interpolate bounded by
+//! its envelope), so the ceiling holds for the continuous waveform, not only
 //! for the samples.
 //!
 //! Control-rate work (new parameters, coefficients) happens on a 32-sample
@@ -42,9 +42,10 @@ use crate::smoother::LinearSmoother;
 use crate::true_peak::TruePeakDetector;
 use crate::util::db_to_gain;
 
-/// Detector input kept for a detector that takes over (at least the
-/// longest interpolation filter plus its raw delay).
-const RECENT: usize = 128;
+/// Detector input kept for a detector that takes over: more than its
+/// latency plus its longest filter, so that replaying it rebuilds the
+/// detector's whole state.
+const RECENT: usize = 256;
 /// Samples of flat gain kept on each side of a detected peak.
 const GUARD: usize = 4;
 /// Longest lookahead offered, in ms.
@@ -583,15 +584,15 @@ impl Limiter {
         let c = self.coefs;
         let detecting_before = self.active.true_peak;
         if c.true_peak && (c.detector != old_detector || !detecting_before) {
-            // The detector taking over has not been fed: give it the recent
-            // input, then prime its top-band bound cautiously.
+            // The detector taking over has not been fed: running it over the
+            // recent input rebuilds its state (filters, top-band bound and
+            // delays) from the real signal.
             for ch in &mut self.channels {
                 let d = &mut ch.detectors[c.detector];
                 d.reset();
                 for k in 0..RECENT {
-                    d.push(ch.recent[(ch.recent_pos + k) % RECENT]);
+                    d.process(ch.recent[(ch.recent_pos + k) % RECENT]);
                 }
-                d.resume();
             }
         }
         let linked_before = self.active.stereo_link >= 1.0;
