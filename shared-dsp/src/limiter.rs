@@ -29,7 +29,10 @@
 //! Required gain comes from [`TruePeakDetector`] (oversampled, each crest
 //! refined by a sinusoid fit, the top band it cannot interpolate bounded by
 //! its envelope), so the ceiling holds for the continuous waveform, not only
-//! for the samples.
+//! for the samples; and never less than a BS.1770 meter built on the
+//! standard's Annex 2 filter reads, whose ripple reads some tones above
+//! their true peak (up to 0.22 dB near fs/4), so the ceiling holds on such
+//! a meter as well.
 //!
 //! Control-rate work (new parameters, coefficients) happens on a 32-sample
 //! grid counted from `reset()`, so the output does not depend on how the host
@@ -431,11 +434,14 @@ impl Limiter {
         let max_latency = max_window + 2 * GUARD + self.detector_latency + 2;
         self.channels = (0..channels.max(1))
             .map(|c| Channel {
-                detectors: [
-                    TruePeakDetector::new(4),
-                    TruePeakDetector::new(8),
-                    TruePeakDetector::new(16),
-                ],
+                detectors: [4, 8, 16].map(|factor| {
+                    // The ceiling is in dBTP as BS.1770 meters read it, and
+                    // the standard's own interpolation filter reads some
+                    // tones above their true peak.
+                    let mut d = TruePeakDetector::new(factor);
+                    d.set_annex2(true);
+                    d
+                }),
                 sample_peak: Delay::with_capacity(self.detector_latency + 1),
                 audio: Delay::with_capacity(max_latency),
                 hold: SlidingMin::with_capacity(max_window + 2 * GUARD + 1),

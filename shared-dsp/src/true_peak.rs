@@ -43,6 +43,14 @@
 //! sample over the 64 samples before let noise bursts and drum attacks
 //! driven into the limiter through by up to 0.6 dB on a long
 //! reconstruction filter and 0.23 dB on a BS.1770 meter.)
+//!
+//! Finally, a BS.1770 meter built on the standard's example interpolation
+//! filter (Annex 2: four phases of twelve taps) does not read the true
+//! peak: its passband ripple reads tones near fs/4 up to 0.22 dB high (and
+//! tones near Nyquist low). A limiter held to "no meter reads over the
+//! ceiling" has to read what that meter reads as well, so the detector can
+//! run the Annex 2 filter beside its own and report the larger of the two
+//! ([`TruePeakDetector::set_annex2`]).
 
 use crate::fir::bessel_i0;
 use crate::oversampler::{OversamplerDesign, PhaseSink, PolyphaseUpsampler};
@@ -112,7 +120,8 @@ const ENVELOPE_REACH: usize = 2;
 /// the detector's latency grows by as much.
 const LOOKAHEAD: usize = QUAD_DELAY + ENVELOPE_REACH;
 /// Length of the detector's delay rings, in steps: a power of two longer
-/// than the quadrature filter's span (2·QUAD_REACH + 2).
+/// than the quadrature filter's span (2·QUAD_REACH + 2) and the Annex 2
+/// delay.
 const RING: usize = 128;
 /// The top band's ring is kept as QUAD_STRIDE·2 interleaved rings (one per
 /// step residue), each holding RING / 8 steps and written twice, so that
@@ -121,6 +130,148 @@ const RING: usize = 128;
 const SUB_RINGS: usize = 2 * QUAD_STRIDE;
 /// Steps each interleaved ring holds.
 const SUB_LEN: usize = RING / SUB_RINGS;
+
+/// BS.1770-4 Annex 2's example interpolation filter, phases 0 and 1 of
+/// four as the standard tabulates them (phase 2 is phase 1 reversed, phase
+/// 3 is phase 0 reversed); tap k weighs the sample k steps back.
+const ANNEX2_PHASE0: [f64; 12] = [
+    0.001_708_984_375,
+    0.010_986_328_125,
+    -0.019_653_320_312_5,
+    0.033_203_125,
+    -0.059_448_242_187_5,
+    0.137_329_101_562_5,
+    0.972_167_968_75,
+    -0.102_294_921_875,
+    0.047_607_421_875,
+    -0.026_611_328_125,
+    0.014_892_578_125,
+    -0.008_300_781_25,
+];
+/// See [`ANNEX2_PHASE0`].
+const ANNEX2_PHASE1: [f64; 12] = [
+    -0.029_174_804_687_5,
+    0.029_296_875,
+    -0.051_757_812_5,
+    0.089_111_328_125,
+    -0.166_503_906_25,
+    0.465_087_890_625,
+    0.779_785_156_25,
+    -0.200_317_382_812_5,
+    0.101_562_5,
+    -0.058_227_539_062_5,
+    0.033_081_054_687_5,
+    -0.018_920_898_437_5,
+];
+
+/// A BS.1770 meter's reading with the Annex 2 filter, one step at a time:
+/// the largest magnitude of the four interpolated points. The four phases
+/// of each tap sit side by side, so each past sample is one 4-lane
+/// multiply-add (in two accumulators, two chains in flight). On x86-64 it
+/// is written with SSE intrinsics: left to itself, the compiler scattered
+/// these 48 products across the detector's loop and spilled them.
+#[derive(Clone, Debug)]
+struct Annex2 {
+    /// `[k][p]`: phase p's weight for the sample k steps back (read by the
+    /// portable path; on x86-64 only by the test that checks the SSE one).
+    #[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+    coefs: [[f32; 4]; 12],
+    /// The same, one SSE vector per tap.
+    #[cfg(target_arch = "x86_64")]
+    lanes: [std::arch::x86_64::__m128; 12],
+    /// The last eleven samples, written twice so that they are one
+    /// contiguous slice, newest first, at `pos`.
+    history: [f32; 22],
+    pos: usize,
+}
+
+impl Default for Annex2 {
+    fn default() -> Self {
+        let mut p2 = ANNEX2_PHASE1;
+        p2.reverse();
+        let mut p3 = ANNEX2_PHASE0;
+        p3.reverse();
+        let phases = [ANNEX2_PHASE0, ANNEX2_PHASE1, p2, p3];
+        let coefs: [[f32; 4]; 12] =
+            std::array::from_fn(|k| std::array::from_fn(|p| phases[p][k] as f32));
+        Self {
+            coefs,
+            #[cfg(target_arch = "x86_64")]
+            lanes: std::array::from_fn(|k| {
+                let c = coefs[k];
+                // SAFETY: SSE is part of every x86-64 CPU.
+                unsafe { std::arch::x86_64::_mm_setr_ps(c[0], c[1], c[2], c[3]) }
+            }),
+            history: [0.0; 22],
+            pos: 0,
+        }
+    }
+}
+
+impl Annex2 {
+    /// Its points for step n lie 5.875 to 5.125 samples back (the 48-tap
+    /// prototype's centre is 23.5 taps in): this many steps, rounded.
+    const LATENCY: usize = 6;
+
+    fn reset(&mut self) {
+        self.history = [0.0; 22];
+        self.pos = 0;
+    }
+
+    /// Pushes `x`; returns the reading for the step.
+    #[inline(always)]
+    fn process(&mut self, x: f32) -> f32 {
+        #[cfg(target_arch = "x86_64")]
+        let m = self.reading_sse(x);
+        #[cfg(not(target_arch = "x86_64"))]
+        let m = self.reading(x);
+        // The newest sample moves to the front of the next step's slice.
+        self.pos = if self.pos == 0 { 10 } else { self.pos - 1 };
+        self.history[self.pos] = x;
+        self.history[self.pos + 11] = x;
+        m
+    }
+
+    /// The reading for `x` and the history, portably.
+    #[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+    #[inline(always)]
+    fn reading(&self, x: f32) -> f32 {
+        // history[pos + i] is the sample i + 1 steps back.
+        let h = &self.history[self.pos..self.pos + 11];
+        let mut m = 0.0f32;
+        for p in 0..4 {
+            let mut v = self.coefs[0][p] * x;
+            for (k, s) in h.iter().enumerate() {
+                v += self.coefs[k + 1][p] * s;
+            }
+            let v = v.abs();
+            m = if v > m { v } else { m };
+        }
+        m
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn reading_sse(&self, x: f32) -> f32 {
+        use std::arch::x86_64::*;
+        let h = &self.history[self.pos..self.pos + 11];
+        let c = &self.lanes;
+        // SAFETY: SSE is part of every x86-64 CPU.
+        unsafe {
+            let mut a = _mm_mul_ps(c[0], _mm_set1_ps(x));
+            let mut b = _mm_mul_ps(c[1], _mm_set1_ps(h[0]));
+            for k in 1..6 {
+                a = _mm_add_ps(a, _mm_mul_ps(c[2 * k], _mm_set1_ps(h[2 * k - 1])));
+                b = _mm_add_ps(b, _mm_mul_ps(c[2 * k + 1], _mm_set1_ps(h[2 * k])));
+            }
+            // |a + b| by clearing the sign bits, then the largest lane.
+            let v = _mm_andnot_ps(_mm_set1_ps(-0.0), _mm_add_ps(a, b));
+            let v = _mm_max_ps(v, _mm_shuffle_ps::<0b10_11_00_01>(v, v));
+            let v = _mm_max_ps(v, _mm_movehl_ps(v, v));
+            _mm_cvtss_f32(v)
+        }
+    }
+}
 
 /// The quadrature filter as weights of its sixteen taps in time order
 /// (offsets −60, −52, …, −4, +4, …, +60 samples from its centre): the
@@ -538,7 +689,11 @@ impl PhaseSink for CrestSink {
 }
 
 #[inline(always)]
-fn detect_block<const F: usize>(det: &mut TruePeakDetector, input: &[f32], peaks: &mut [f32]) {
+fn detect_block<const F: usize, const A: bool>(
+    det: &mut TruePeakDetector,
+    input: &[f32],
+    peaks: &mut [f32],
+) {
     let mut prev = det.window;
     let threshold = det.refine_above;
     for (x, p) in input.iter().zip(peaks.iter_mut()) {
@@ -546,8 +701,9 @@ fn detect_block<const F: usize>(det: &mut TruePeakDetector, input: &[f32], peaks
             .up
             .step::<F, CrestSink>(*x, CrestSink { prev, threshold });
         prev = last;
+        let annex = if A { det.annex.process(*x) } else { 0.0 };
         let raw = det.delay_raw(*x);
-        *p = det.combine(peak, raw - low);
+        *p = det.combine::<A>(peak, raw - low, annex);
     }
     det.window = prev;
 }
@@ -556,24 +712,98 @@ fn detect_block<const F: usize>(det: &mut TruePeakDetector, input: &[f32], peaks
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn detect_block_avx2<const F: usize>(
+unsafe fn detect_block_avx2<const F: usize, const A: bool>(
     det: &mut TruePeakDetector,
     input: &[f32],
     peaks: &mut [f32],
 ) {
-    detect_block::<F>(det, input, peaks)
+    detect_block::<F, A>(det, input, peaks)
 }
 
-/// A ring of [`RING`] steps for the crests that wait for the top-band bound.
+/// Steps the Annex 2 meter's excess is held at its largest recent value
+/// before it decays: 48 000 (1 s at 48 kHz). A steady tone whose crests
+/// take longer than that to walk past the samples swings the reading too
+/// slowly to be heard.
+const EXCESS_HOLD: u32 = 48_000;
+/// Per-step decay of the held excess towards none after the hold: a time
+/// constant of 48 000 steps.
+const EXCESS_DECAY: f32 = 0.999_979;
+/// Largest excess held: the Annex 2 filter's largest over-read of a tone
+/// (+0.22 dB) with room. Larger momentary readings (broadband transients)
+/// are still reported, just not held.
+const EXCESS_MAX: f32 = 1.03;
+/// The ratio by which the Annex 2 reading exceeds the detector's own
+/// estimate at the crests of the signal, held and then slowly released.
+/// The reading of a steady tone near fs/4 swings by 0.2 dB as its crests
+/// walk past the samples; following that swing would modulate the
+/// limiter's gain (THD+N of a 12 kHz tone driven 6 dB in rose from −150 dB
+/// to −60..−92 dB, depending on how fast its crests walk). Held, the tone
+/// sees one steady extra reduction; elsewhere the hold costs at most that
+/// much gain for a while after a transient. Only crests count: a step whose
+/// estimate is no less than its neighbours' and above the refinement
+/// threshold (the level from which on the caller cares), since the
+/// reading covers a little more of the waveform than the estimate (up to
+/// 0.4 samples either side) and exceeds it on every rising slope.
+#[derive(Clone, Copy, Debug)]
+struct HeldExcess {
+    /// The last two steps' readings, oldest first.
+    meters: [f32; 2],
+    /// The last three steps' estimates, oldest first.
+    estimates: [f32; 3],
+    value: f32,
+    age: u32,
+}
+
+impl Default for HeldExcess {
+    fn default() -> Self {
+        Self {
+            meters: [0.0; 2],
+            estimates: [0.0; 3],
+            value: 1.0,
+            age: 0,
+        }
+    }
+}
+
+impl HeldExcess {
+    /// Takes a step's meter reading and estimate, and the level below which
+    /// crests do not count; returns the factor (1..=EXCESS_MAX) to scale
+    /// the estimate by.
+    #[inline(always)]
+    fn process(&mut self, meter: f32, estimate: f32, floor: f32) -> f32 {
+        self.meters = [self.meters[1], meter];
+        self.estimates = [self.estimates[1], self.estimates[2], estimate];
+        let [before, centre, after] = self.estimates;
+        let crest = (centre >= before) & (centre >= after) & (centre > floor);
+        // Selected, not branched on: on noise, whether a step is a crest
+        // is a coin toss.
+        let r = self.meters[0] / if centre > 0.0 { centre } else { 1.0 };
+        let r = if r > EXCESS_MAX { EXCESS_MAX } else { r };
+        let ratio = if crest { r } else { 0.0 };
+        if ratio >= self.value {
+            self.value = ratio;
+            self.age = 0;
+        } else if self.age < EXCESS_HOLD {
+            self.age += 1;
+        } else {
+            self.value = 1.0 + (self.value - 1.0) * EXCESS_DECAY;
+        }
+        self.value
+    }
+}
+
+/// Rings of [`RING`] steps for the values that wait for the top-band bound.
 #[derive(Clone, Debug)]
 struct Delays {
     crests: [f32; RING],
+    annex: [f32; RING],
 }
 
 impl Default for Delays {
     fn default() -> Self {
         Self {
             crests: [0.0; RING],
+            annex: [0.0; RING],
         }
     }
 }
@@ -581,7 +811,8 @@ impl Default for Delays {
 /// Per-sample true-peak detector for one channel: for each input sample it
 /// returns an upper bound of the continuous waveform's magnitude over one
 /// base-rate sample interval (refined crests of the oversampled low band
-/// plus the top band's envelope).
+/// plus the top band's envelope), optionally raised to cover what a
+/// BS.1770 Annex 2 meter reads there (see [`Self::set_annex2`]).
 ///
 /// The estimate returned for input `n` covers the stretch from
 /// `latency() − 0.75` to `latency() − 1.5` samples before `n`.
@@ -596,11 +827,19 @@ pub struct TruePeakDetector {
     raw_pos: usize,
     /// Crests below this are reported unrefined (see [`Self::set_refine_threshold`]).
     refine_above: f32,
+    /// The Annex 2 meter.
+    annex: Annex2,
+    /// Whether Annex 2 readings are taken.
+    annex_on: bool,
+    /// Steps between an Annex 2 reading and the crest it lines up with.
+    annex_delay: usize,
     /// The bound on the top band.
     top: TopBand,
-    /// The low band's crests, newest at `pos`.
+    /// The low band's crests and the Annex 2 readings, newest at `pos`.
     delays: Delays,
     pos: usize,
+    /// How far the Annex 2 reading has lately exceeded the estimate.
+    excess: HeldExcess,
 }
 
 impl TruePeakDetector {
@@ -614,6 +853,11 @@ impl TruePeakDetector {
     pub fn with_design(factor: usize, design: OversamplerDesign) -> Self {
         // The interpolator supports powers of two and rounds up to one.
         let up = PolyphaseUpsampler::new(factor.clamp(1, MAX_FACTOR), design);
+        // Crests are reported up.latency() + LOOKAHEAD steps late (their
+        // points centred 0.1 samples after that), Annex 2 points
+        // LATENCY − 0.5 steps late: two adjacent readings cover each crest
+        // interval.
+        let annex_delay = up.latency() + LOOKAHEAD - Annex2::LATENCY;
         Self {
             factor: up.factor(),
             up,
@@ -621,9 +865,13 @@ impl TruePeakDetector {
             refine_above: 0.0,
             raw: vec![0.0; (design.taps / 2).max(1)],
             raw_pos: 0,
+            annex: Annex2::default(),
+            annex_on: false,
+            annex_delay,
             top: TopBand::default(),
             delays: Delays::default(),
             pos: 0,
+            excess: HeldExcess::default(),
         }
     }
 
@@ -658,18 +906,35 @@ impl TruePeakDetector {
         };
     }
 
+    /// Also cover what a BS.1770 meter using the standard's Annex 2
+    /// interpolation filter reads (default off). That filter's ripple reads
+    /// some tones up to 0.22 dB above their peak; a limiter whose output
+    /// must not read over its ceiling on such a meter turns this on. Each
+    /// estimate is then at least the meter's reading of its interval, and
+    /// the largest recent ratio of reading to estimate at crests above the
+    /// refinement threshold (at most 1.03) scales every estimate for a
+    /// second, then fades, so that a steady tone whose reading swings as
+    /// its crests walk past the samples sees a steady estimate.
+    /// Realtime-safe; takes full effect `latency()` samples later, or at
+    /// once after [`Self::reset`].
+    pub fn set_annex2(&mut self, on: bool) {
+        self.annex_on = on;
+    }
+
     /// Clears history. Realtime-safe. A detector that takes over from
     /// another mid-stream is reset and fed the last `latency()` + 128
     /// input samples, which rebuilds every filter and delay from the real
-    /// signal.
+    /// signal (the held Annex 2 excess starts again from none).
     pub fn reset(&mut self) {
         self.up.reset();
+        self.annex.reset();
         self.window = [0.0; 2];
         self.raw.fill(0.0);
         self.raw_pos = 0;
         self.top.reset();
         self.delays = Delays::default();
         self.pos = 0;
+        self.excess = HeldExcess::default();
     }
 
     /// Processes a block: `peaks[i]` receives what [`Self::process`] would
@@ -677,26 +942,34 @@ impl TruePeakDetector {
     /// results, less overhead: the factor is dispatched once per block and
     /// the loop is compiled for AVX2/FMA where the CPU has them.
     pub fn process_block(&mut self, input: &[f32], peaks: &mut [f32]) {
+        if self.annex_on {
+            self.dispatch::<true>(input, peaks);
+        } else {
+            self.dispatch::<false>(input, peaks);
+        }
+    }
+
+    fn dispatch<const A: bool>(&mut self, input: &[f32], peaks: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if self.up.is_wide() {
-            // SAFETY: the interpolator only reports wide when the CPU has
+            // SAFETY: the interpolators only report wide when the CPU has
             // AVX2 and FMA.
             unsafe {
                 match self.factor {
-                    2 => detect_block_avx2::<2>(self, input, peaks),
-                    4 => detect_block_avx2::<4>(self, input, peaks),
-                    8 => detect_block_avx2::<8>(self, input, peaks),
-                    16 => detect_block_avx2::<16>(self, input, peaks),
+                    2 => detect_block_avx2::<2, A>(self, input, peaks),
+                    4 => detect_block_avx2::<4, A>(self, input, peaks),
+                    8 => detect_block_avx2::<8, A>(self, input, peaks),
+                    16 => detect_block_avx2::<16, A>(self, input, peaks),
                     _ => self.process_each(input, peaks),
                 }
             }
             return;
         }
         match self.factor {
-            2 => detect_block::<2>(self, input, peaks),
-            4 => detect_block::<4>(self, input, peaks),
-            8 => detect_block::<8>(self, input, peaks),
-            16 => detect_block::<16>(self, input, peaks),
+            2 => detect_block::<2, A>(self, input, peaks),
+            4 => detect_block::<4, A>(self, input, peaks),
+            8 => detect_block::<8, A>(self, input, peaks),
+            16 => detect_block::<16, A>(self, input, peaks),
             _ => self.process_each(input, peaks),
         }
     }
@@ -722,22 +995,42 @@ impl TruePeakDetector {
         self.window[0] = last[0];
         self.window[1] = last[1];
         let raw = self.delay_raw(x);
-        self.combine(peak, raw - low)
+        if self.annex_on {
+            let annex = self.annex.process(x);
+            self.combine::<true>(peak, raw - low, annex)
+        } else {
+            self.combine::<false>(peak, raw - low, 0.0)
+        }
     }
 
     /// One step of the top-band bound and the delays: takes this step's
-    /// low-band crest and top-band sample `h` (x − L, lined up with the
-    /// crest); returns the estimate for the crest `LOOKAHEAD` steps back.
+    /// low-band crest, top-band sample `h` (x − L, lined up with the crest)
+    /// and, with `A`, Annex 2 reading; returns the estimate for the crest
+    /// `LOOKAHEAD` steps back.
     #[inline(always)]
-    fn combine(&mut self, crest: f32, h: f32) -> f32 {
+    fn combine<const A: bool>(&mut self, crest: f32, h: f32, annex: f32) -> f32 {
         const M: usize = RING - 1;
         let pos = self.pos;
         let bound = self.top.push(pos, h);
         let d = &mut self.delays;
         d.crests[pos & M] = crest;
+        d.annex[pos & M] = annex;
         let back = pos.wrapping_sub(LOOKAHEAD) & M;
+        let a = pos.wrapping_sub(self.annex_delay);
+        let x = d.annex[a & M];
+        let y = d.annex[a.wrapping_sub(1) & M];
+        let meter = if x > y { x } else { y };
+        let estimate = d.crests[back] + bound;
         self.pos = (pos + 1) & M;
-        d.crests[back] + bound
+        if !A {
+            return estimate;
+        }
+        let scaled = estimate * self.excess.process(meter, estimate, self.refine_above);
+        if meter > scaled {
+            meter
+        } else {
+            scaled
+        }
     }
 
     #[inline(always)]
@@ -813,9 +1106,13 @@ mod tests {
 
     #[test]
     fn block_and_sample_paths_agree() {
-        for factor in [1usize, 2, 4, 8, 16] {
+        for (factor, annex) in [1usize, 2, 4, 8, 16]
+            .into_iter()
+            .flat_map(|f| [(f, false), (f, true)])
+        {
             let mut a = TruePeakDetector::new(factor);
             a.set_refine_threshold(0.3);
+            a.set_annex2(annex);
             let mut b = a.clone();
             let x: Vec<f32> = (0..999)
                 .map(|i| ((i * 7919) % 613) as f32 / 306.0 - 1.0)
@@ -834,7 +1131,11 @@ mod tests {
                 s = e;
             }
             for (i, v) in x.iter().enumerate() {
-                assert_eq!(pa[i], b.process(*v), "factor {factor} at {i}");
+                assert_eq!(
+                    pa[i],
+                    b.process(*v),
+                    "factor {factor}, Annex 2 {annex} at {i}"
+                );
             }
         }
     }
@@ -910,10 +1211,47 @@ mod tests {
         assert!(worst < 0.005, "under-read by {worst} dB");
     }
 
+    #[test]
+    fn annex2_readings_are_reported_when_asked() {
+        // A slow glide through fs/4 at amplitude 0.5: every crest position
+        // occurs. The detector reads the amplitude; with the Annex 2 reading
+        // on it reads what that filter does, up to 0.22 dB more.
+        let n = 48_000;
+        let (f0, f1) = (0.24f64, 0.26f64);
+        let k = (f1 / f0).ln() / n as f64;
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                let ph = 2.0 * PI * f0 * ((k * i as f64).exp() - 1.0) / k;
+                let e = (i.min(n - 1 - i) as f64 / 960.0).min(1.0);
+                (0.5 * ph.sin() * (0.5 - 0.5 * (PI * e).cos())) as f32
+            })
+            .collect();
+        let read = |annex: bool| {
+            let mut det = TruePeakDetector::new(4);
+            det.set_annex2(annex);
+            // As the limiter does: crests below this do not matter to it.
+            det.set_refine_threshold(0.3);
+            let mut out = vec![0.0f32; n];
+            det.process_block(&x, &mut out);
+            20.0 * (out.iter().fold(0.0f32, |m, v| m.max(*v)) as f64 / 0.5).log10()
+        };
+        let plain = read(false);
+        let annex = read(true);
+        assert!(plain.abs() < 0.005, "{plain}");
+        assert!(annex > 0.2 && annex < 0.23, "{annex}");
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn sse_and_portable_paths_agree() {
         let mut seed = 99u64;
+        let mut annex = Annex2::default();
+        for _ in 0..2000 {
+            let x = (2.0 * uniform(&mut seed) - 1.0) as f32;
+            let (a, b) = (annex.reading(x), annex.reading_sse(x));
+            assert!((a - b).abs() <= 1e-6 * (1.0 + a.abs()), "{a} vs {b}");
+            annex.process(x);
+        }
         let top = TopBand::default();
         for _ in 0..200 {
             let taps: Vec<f32> = (0..16)
