@@ -11,23 +11,31 @@
 //! - The waveform between the samples, as a long band-limited interpolator
 //!   reconstructs it (`reference_peak`: 16x, 256-tap Kaiser-windowed sinc,
 //!   flat to 0.48 fs, every crest refined), exceeds the ceiling by at most
-//!   `REFERENCE_TOLERANCE_DB`. Why not zero: the last few hundred hertz
-//!   below Nyquist cannot be interpolated by any filter short enough to run
-//!   inside the lookahead (their peaks depend on samples further away than
-//!   the limiter can wait for), so the detector bounds that band instead of
-//!   measuring it, and the bound is tight rather than rigorous for noise
-//!   whose top band switches on abruptly; and the gain moves between
-//!   samples, which shifts inter-sample peaks by a few thousandths of a dB
-//!   (`TRUE_PEAK_MARGIN_DB` in the kernel covers that much). Programme that
-//!   is band-limited below about 0.45 fs (any converter's output) reads
-//!   below the ceiling on the reference as well.
+//!   `REFERENCE_TOLERANCE_DB` (+0.02 dB, the tolerance `limiter_ceiling.rs`
+//!   holds its own 16x reference to). The limiter's design target is the
+//!   BS.1770 figure plus this: it keeps 0.02 dB of headroom
+//!   (`TRUE_PEAK_MARGIN_DB`) for what it cannot see, and the reference
+//!   read at least 0.01 dB under the ceiling on every case here (and on
+//!   6300 more with other seeds, drives and ceilings). Why any
+//!   tolerance at all: the last few hundred hertz below Nyquist cannot be
+//!   interpolated by a filter short enough to run inside the lookahead, so
+//!   the detector bounds that band by its envelope rather than measuring it,
+//!   a bound that is close but not rigorous for components within about
+//!   0.02 fs of Nyquist; and the gain moves between samples, which moves
+//!   inter-sample peaks by a few thousandths of a dB. The one case found
+//!   that exceeds it, a full-scale tone crossing Nyquist under the shortest
+//!   lookahead, is `tone_crossing_nyquist_under_the_fastest_attack`.
 //!
 //! The `ebur128` crate (libebur128's true peak) is read as well and
 //! reported with `GLASS_DEBUG` set; it is not asserted against: its
 //! 48-tap Hann-windowed interpolator reads tones near 0.33 fs up to
 //! 0.11 dB above their true amplitude (`meters_disagree_by_their_filters`
-//! below shows it on a single tone), so a signal exactly at the ceiling
-//! reads over on it by design of that meter.
+//! below shows it), so a signal exactly at the ceiling can read over on it
+//! by design of that meter. (On this file's cases it happens to stay under,
+//! because the limiter holds the Annex 2 filter's excess, which covers the
+//! same tones, for a second; at 96 kHz, where libebur128 interpolates 2x
+//! with another filter, other seeds of the sine glides read up to +0.07 dB
+//! on it.)
 
 use glass_dsp::limiter::{Limiter, LimiterParams};
 use glass_dsp::true_peak::TruePeakMeter;
@@ -35,7 +43,7 @@ use std::f64::consts::PI;
 
 /// How far the 16x reference may read above the ceiling (see the module
 /// documentation for why it is not zero).
-const REFERENCE_TOLERANCE_DB: f64 = 0.05;
+const REFERENCE_TOLERANCE_DB: f64 = 0.02;
 
 /// xorshift64: deterministic, seeded noise in −1..1.
 struct Rng(u64);
@@ -525,11 +533,12 @@ fn music(fs: f64, secs: f64, seed: u64) -> Signal {
 }
 
 /// Sine glides through the whole band (up on the left, down on the
-/// right): every frequency at every crest position, where each meter's
-/// filter shows its own ripple.
+/// right) to 0.445..0.48 fs: every frequency at every crest position, where
+/// each meter's filter shows its own ripple. (A glide through Nyquist is a
+/// case of its own, `tone_crossing_nyquist_under_the_fastest_attack`.)
 fn glides(fs: f64, secs: f64, seed: u64) -> Signal {
     let n = (fs * secs) as usize;
-    let top = 0.45 + 0.01 * seed as f64;
+    let top = 0.44 + 0.005 * seed as f64;
     let l = glide(30.0 / fs, top, n);
     let mut r = glide(40.0 / fs, top, n);
     r.reverse();
@@ -845,4 +854,50 @@ fn meters_disagree_by_their_filters() {
     }
     assert!(a4 > 0.15, "{a4}");
     assert!(e3 > 0.08, "{e3}");
+}
+
+#[test]
+fn tone_crossing_nyquist_under_the_fastest_attack() {
+    // The one case found where the reference reads more than the tolerance
+    // over: a full-scale tone gliding through Nyquist (aliasing, as from a
+    // naive oscillator) just as it fades in, under the shortest lookahead
+    // with a fast release. The gain then falls by 2 dB within 0.5 ms while
+    // the signal sits at Nyquist, where any movement of the gain folds
+    // part of the tone back; no detector reading of the input sees that.
+    // The BS.1770 meters stay under the ceiling; from 1 ms of lookahead the
+    // reference does as well.
+    let mut worst_short = f64::NEG_INFINITY;
+    for fs in [44_100.0f32, 48_000.0] {
+        for top in [0.52, 0.525, 0.53, 0.535, 0.54] {
+            let n = fs as usize;
+            let mut r = glide(40.0 / fs as f64, top, n);
+            r.reverse();
+            let sig = Signal {
+                name: "glide through Nyquist",
+                l: r.clone(),
+                r,
+            };
+            for lookahead_ms in [0.5f32, 1.0, 2.0] {
+                let p = LimiterParams {
+                    input_gain_db: 18.0,
+                    lookahead_ms,
+                    release_ms: 5.0,
+                    auto_release: false,
+                    ..LimiterParams::default()
+                };
+                let o = measure(&sig, fs, &p, 512);
+                assert!(o.annex2 <= 0.0 && o.glass <= 0.0, "{fs} Hz, {top}: {o:?}");
+                if lookahead_ms < 1.0 {
+                    worst_short = worst_short.max(o.reference);
+                } else {
+                    assert!(
+                        o.reference <= REFERENCE_TOLERANCE_DB,
+                        "{fs} Hz, {top}, {lookahead_ms} ms: {o:?}"
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("tone crossing Nyquist, 0.5 ms lookahead: reference {worst_short:+.4} dB over");
+    assert!(worst_short <= 0.1, "{worst_short}");
 }
