@@ -247,6 +247,26 @@ impl AudioThread<'_> {
         result
     }
 
+    /// The first auxiliary input's channel `channel` (a sidechain), `max_frames` long, to fill
+    /// before [`Self::process_frames_with_aux`]. `None` without such a port or channel.
+    pub fn aux_input_mut(&mut self, channel: usize) -> Option<&mut [f32]> {
+        let port = self.aux_input_port()?;
+        self.io.inputs[port].get_mut(channel).map(Vec::as_mut_slice)
+    }
+
+    /// Like [`Self::process_frames`], but the auxiliary inputs keep what was written into them
+    /// with [`Self::aux_input_mut`] instead of being silenced.
+    pub fn process_frames_with_aux(
+        &mut self,
+        frames: usize,
+        events: impl IntoIterator<Item = ParamChange>,
+    ) -> Result<ProcessStatus, HostError> {
+        self.aux_filled = true;
+        let result = self.process_frames(frames, events);
+        self.aux_filled = false;
+        result
+    }
+
     /// Calls `process()` on `frames` samples of the internal buffers: the main input must already
     /// hold the input (see [`Self::input_mut`]); afterwards [`Self::output`] holds the output.
     pub fn process_frames(

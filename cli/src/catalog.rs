@@ -6,7 +6,7 @@ use crate::error::HostError;
 use crate::library::{PluginDescription, PluginLibrary};
 use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Where a binary was found; also the lookup priority, first wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,7 +22,7 @@ pub enum Origin {
 /// One plugin of one loaded binary.
 pub struct Entry {
     /// The loaded binary, shared by all its plugins.
-    pub library: Rc<PluginLibrary>,
+    pub library: Arc<PluginLibrary>,
     /// The plugin's descriptor.
     pub description: PluginDescription,
     /// Where the binary was found.
@@ -108,11 +108,11 @@ impl Catalog {
         seen.push(canonical);
         match PluginLibrary::load(path) {
             Ok(library) => {
-                let library = Rc::new(library);
+                let library = Arc::new(library);
                 for description in library.plugins() {
                     if origin == Origin::UserPath || is_glasswork(&description.id) {
                         self.entries.push(Entry {
-                            library: Rc::clone(&library),
+                            library: Arc::clone(&library),
                             description: description.clone(),
                             origin,
                         });

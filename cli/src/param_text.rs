@@ -18,10 +18,27 @@ pub fn split_assignment(text: &str) -> Result<(&str, &str), String> {
     }
 }
 
-/// The parameter called `name` (case-insensitive) or with numeric id `name`.
+/// `name` lower-cased with everything but letters and digits dropped: `Stereo Link`,
+/// `stereo_link` and `stereo-link` all read `stereolink`.
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The parameter called `name` (case-insensitive; spaces, `_`, `-` and `/` optional when that
+/// is unambiguous) or with numeric id `name`.
 pub fn find_param<'a>(params: &'a [ParamInfo], name: &str) -> Result<&'a ParamInfo, String> {
     let wanted = name.to_lowercase();
     if let Some(p) = params.iter().find(|p| p.name.to_lowercase() == wanted) {
+        return Ok(p);
+    }
+    let wanted_loose = loose(name);
+    let mut loose_matches = params
+        .iter()
+        .filter(|p| !wanted_loose.is_empty() && loose(&p.name) == wanted_loose);
+    if let (Some(p), None) = (loose_matches.next(), loose_matches.next()) {
         return Ok(p);
     }
     if let Some(p) = name
@@ -95,28 +112,37 @@ pub fn parse_value(plugin: &mut Plugin, param: &ParamInfo, text: &str) -> Result
     // Plugins clamp what they parse, so a value on a bound may stand for anything beyond it:
     // compare the typed number with the bound's displayed number, in the same unit.
     if value == param.min || value == param.max {
-        let (Some((typed, typed_unit)), Some((lo, lo_unit)), Some((hi, hi_unit))) = (
-            split_number(text),
-            split_number(&min_text),
-            split_number(&max_text),
-        ) else {
+        let at_max = value == param.max;
+        let (bound_text, other_text) = if at_max {
+            (&max_text, &min_text)
+        } else {
+            (&min_text, &max_text)
+        };
+        let (Some((typed, typed_unit)), Some((bound, unit))) =
+            (split_number(text), split_number(bound_text))
+        else {
             return Ok(value);
         };
-        let at_max = value == param.max;
-        let (bound, unit, bound_text) = if at_max {
-            (hi, hi_unit, &max_text)
-        } else {
-            (lo, lo_unit, &min_text)
-        };
-        // A typed unit must be the bound's; a bare number only compares when both bounds show
-        // the same unit (no `Hz` → `kHz` switch in between).
+        // The other end may have no number at all (`∞:1`, `Off`).
+        let other = split_number(other_text);
+        // A typed unit must be the bound's; a bare number only compares when the other end
+        // does not show a different unit (no `Hz` → `kHz` switch in between).
         let comparable = if typed_unit.is_empty() {
-            lo_unit == hi_unit
+            other.is_none_or(|(_, u)| u == unit)
         } else {
             typed_unit.eq_ignore_ascii_case(unit)
         };
         // Displays normally grow with the value; trust the bounds' numbers when comparable.
-        let increasing = lo_unit != hi_unit || hi >= lo;
+        let increasing = match other {
+            Some((o, u)) if u == unit => {
+                if at_max {
+                    bound >= o
+                } else {
+                    o >= bound
+                }
+            }
+            _ => true,
+        };
         let outward = if at_max == increasing {
             typed - bound
         } else {
@@ -190,6 +216,9 @@ mod tests {
         let params = [param("Ceiling", 10), param("Release", 11)];
         assert_eq!(find_param(&params, "ceiling").map(|p| p.id), Ok(10));
         assert_eq!(find_param(&params, "11").map(|p| p.id), Ok(11));
+        let spaced = [param("Stereo Link", 3), param("Peak/RMS", 4)];
+        assert_eq!(find_param(&spaced, "stereo_link").map(|p| p.id), Ok(3));
+        assert_eq!(find_param(&spaced, "peak-rms").map(|p| p.id), Ok(4));
         let err = find_param(&params, "celing").unwrap_err();
         assert!(err.contains("did you mean Ceiling"), "{err}");
         let err = find_param(&params, "zzzz").unwrap_err();

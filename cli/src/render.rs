@@ -107,17 +107,57 @@ fn sorted(events: &[ParamChange]) -> Vec<ParamChange> {
     events
 }
 
-/// Processes `frames` samples of `input` from the session's current position (silence where
-/// `input` is shorter or absent), appending the main output to `output`; `events` hold absolute
-/// times from the session start and must be sorted.
+/// What [`render_compensated_with`] adds to a plain render: what a host playing a song provides.
+#[derive(Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// Tempo of a playing transport sent with every block (see [`AudioThread::set_tempo`]);
+    /// `None` sends no transport.
+    pub tempo_bpm: Option<f64>,
+    /// Signal for the plugin's first auxiliary input (a sidechain), one vector per channel of
+    /// that port, from the first input sample on; silence where shorter. Empty: unconnected.
+    pub aux: &'a [Vec<f32>],
+    /// Called with the number of input frames after each block of the input is processed (not
+    /// for latency and tail), from the audio thread.
+    pub progress: Option<&'a (dyn Fn(usize) + Sync)>,
+}
+
+/// The main and auxiliary inputs of one session and what to report.
+struct Feed<'a> {
+    input: &'a [Vec<f32>],
+    aux: &'a [Vec<f32>],
+    progress: Option<&'a (dyn Fn(usize) + Sync)>,
+}
+
+impl<'a> Feed<'a> {
+    fn main(input: &'a [Vec<f32>]) -> Self {
+        Self {
+            input,
+            aux: &[],
+            progress: None,
+        }
+    }
+}
+
+fn copy_padded(dst: &mut [f32], src: &[f32], start: usize, n: usize) {
+    let from = start.min(src.len());
+    let to = (start + n).min(src.len());
+    dst[..to - from].copy_from_slice(&src[from..to]);
+    dst[to - from..n].fill(0.0);
+}
+
+/// Processes `frames` samples of `feed` from the session's current position (silence where
+/// its signals are shorter or absent), appending the main output to `output`; `events` hold
+/// absolute times from the session start and must be sorted.
 fn process_span(
     audio: &mut AudioThread<'_>,
-    input: &[Vec<f32>],
+    feed: &Feed<'_>,
     frames: usize,
     sizes: &mut BlockSizes,
     events: &[ParamChange],
     output: &mut [Vec<f32>],
 ) -> Result<(), HostError> {
+    let input = feed.input;
+    let with_aux = !feed.aux.is_empty() && audio.aux_input_channels() > 0;
     let max = audio.config().max_frames as usize;
     let end = audio.position() + frames as u64;
     let mut next_event = events.partition_point(|e| e.time < audio.position());
@@ -130,11 +170,16 @@ fn process_span(
             .min((end - start) as usize);
         for ch in 0..audio.input_channels() {
             let src = input.get(ch).map_or(&[][..], Vec::as_slice);
-            let from = (start as usize).min(src.len());
-            let to = (start as usize + n).min(src.len());
             if let Some(dst) = audio.input_mut(ch) {
-                dst[..to - from].copy_from_slice(&src[from..to]);
-                dst[to - from..n].fill(0.0);
+                copy_padded(dst, src, start as usize, n);
+            }
+        }
+        if with_aux {
+            for ch in 0..audio.aux_input_channels() {
+                let src = feed.aux.get(ch).map_or(&[][..], Vec::as_slice);
+                if let Some(dst) = audio.aux_input_mut(ch) {
+                    copy_padded(dst, src, start as usize, n);
+                }
             }
         }
         let block_end = start + n as u64;
@@ -143,8 +188,15 @@ fn process_span(
             time: e.time - start,
             ..*e
         });
-        audio.process_frames(n, block_events)?;
+        if with_aux {
+            audio.process_frames_with_aux(n, block_events)?;
+        } else {
+            audio.process_frames(n, block_events)?;
+        }
         next_event = last;
+        if let Some(progress) = feed.progress {
+            progress(n);
+        }
         for (ch, dst) in output.iter_mut().enumerate() {
             if let Some(src) = audio.output(ch) {
                 dst.extend_from_slice(&src[..n]);
@@ -170,7 +222,8 @@ pub fn render(
     let events = sorted(events);
     let mut output = channels_with_capacity(plugin.layout().main_output_channels(), frames);
     let mut sizes = plan.sizes();
-    plugin.run(|audio| process_span(audio, input, frames, &mut sizes, &events, &mut output))??;
+    let feed = Feed::main(input);
+    plugin.run(|audio| process_span(audio, &feed, frames, &mut sizes, &events, &mut output))??;
     Ok(output)
 }
 
@@ -203,6 +256,25 @@ pub fn render_compensated(
     events: &[ParamChange],
     max_tail_frames: usize,
 ) -> Result<Rendered, HostError> {
+    render_compensated_with(
+        plugin,
+        input,
+        plan,
+        events,
+        max_tail_frames,
+        &RenderOptions::default(),
+    )
+}
+
+/// [`render_compensated`] with a transport tempo, a sidechain signal and progress reports.
+pub fn render_compensated_with(
+    plugin: &mut Plugin,
+    input: &[Vec<f32>],
+    plan: &BlockPlan,
+    events: &[ParamChange],
+    max_tail_frames: usize,
+    options: &RenderOptions<'_>,
+) -> Result<Rendered, HostError> {
     plan.validate()?;
     let frames = check_input(plugin, input)?;
     let events = sorted(events);
@@ -212,12 +284,25 @@ pub fn render_compensated(
     let capacity = frames + latency as usize + max_tail_frames;
     let mut output = channels_with_capacity(plugin.layout().main_output_channels(), capacity);
     let mut sizes = plan.sizes();
+    let feed = Feed {
+        input,
+        aux: options.aux,
+        progress: options.progress,
+    };
+    // After the input: silence on the main input, the rest of the sidechain (it may be longer
+    // than the input and still drive the plugin during the tail), no progress reports.
+    let after = Feed {
+        input: &[],
+        aux: options.aux,
+        progress: None,
+    };
     let (tail, tail_frames) = plugin.run(|audio| -> Result<(Tail, usize), HostError> {
-        process_span(audio, input, frames, &mut sizes, &events, &mut output)?;
+        audio.set_tempo(options.tempo_bpm);
+        process_span(audio, &feed, frames, &mut sizes, &events, &mut output)?;
         let tail = audio.tail();
         process_span(
             audio,
-            &[],
+            &after,
             latency as usize,
             &mut sizes,
             &events,
@@ -227,14 +312,14 @@ pub fn render_compensated(
         match tail {
             Tail::Finite(n) => {
                 tail_frames = (n as usize).min(max_tail_frames);
-                process_span(audio, &[], tail_frames, &mut sizes, &events, &mut output)?;
+                process_span(audio, &after, tail_frames, &mut sizes, &events, &mut output)?;
             }
             Tail::Infinite => {
                 let mut quiet = 0;
                 while tail_frames < max_tail_frames && quiet < quiet_run {
                     let block = (config.max_frames as usize).min(max_tail_frames - tail_frames);
                     let before = output.first().map_or(0, Vec::len);
-                    process_span(audio, &[], block, &mut sizes, &events, &mut output)?;
+                    process_span(audio, &after, block, &mut sizes, &events, &mut output)?;
                     for i in before..before + block {
                         if output.iter().all(|c| c[i].abs() < QUIET) {
                             quiet += 1;

@@ -64,6 +64,14 @@ struct Case {
     set: &'static [(&'static str, f64)],
     /// Judges the processed export against the dry one; returns a summary.
     check: fn(dry: &wav::Audio, wet: &wav::Audio) -> Result<String, String>,
+    /// Whether the reopened session's export must have the first export's
+    /// level (steady sine input): true where the level through the plugin
+    /// depends on the input's level only. A room's response at one
+    /// frequency swings by decibels within a hertz (its modes are about
+    /// 2.2 / T60 Hz wide), and the dummy generator's sine (about 87 Hz)
+    /// need not come back at the very same frequency in a new run; there
+    /// the case's own check after reopening is the comparison.
+    same_level_after_reopening: bool,
 }
 
 const CASES: &[Case] = &[
@@ -94,6 +102,7 @@ const CASES: &[Case] = &[
                 "dry peak {dry_peak:.2} dBFS, limited peak {wet_peak:.3} dBFS"
             ))
         },
+        same_level_after_reopening: true,
     },
     Case {
         lib: "glass_comp",
@@ -138,6 +147,83 @@ const CASES: &[Case] = &[
             "input RMS {level:.2} dBFS, gain reduction {reduction:.2} dB (curve: {expected:.2} dB)"
         ))
         },
+        same_level_after_reopening: true,
+    },
+    Case {
+        lib: "glass_verb",
+        device: "Sine Wave",
+        trim: 1.0,
+        // Fully wet, no modulation, width 0: the room is then linear and
+        // time-invariant and its two sides are summed to mid, so the left
+        // and right outputs must be identical while the wet differs from
+        // the dry (a steady sine comes out at a level and phase of the
+        // room's own).
+        set: &[
+            ("Decay", 1.0),
+            ("Mod Depth", 0.0),
+            ("Width", 0.0),
+            ("Ducking", 0.0),
+            ("Freeze", 0.0),
+            ("Mix", 100.0),
+        ],
+        check: |dry, wet| {
+            let dry_rms = rms_db(&second_half(dry));
+            let wet_half = second_half(wet);
+            let wet_rms = rms_db(&wet_half);
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            if wet_half.channels.len() != 2 {
+                return Err(format!("{} output channels", wet_half.channels.len()));
+            }
+            let (l, r) = (&wet_half.channels[0], &wet_half.channels[1]);
+            let side = l
+                .iter()
+                .zip(r)
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+            // The reverb is heard: a level of its own, not the dry copy.
+            let d = &second_half(dry).channels[0];
+            let diff = l
+                .iter()
+                .zip(d)
+                .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+            let diff_db = 20.0 * f64::from(diff).max(1e-12).log10();
+            if side != 0.0 || !(-60.0..0.0).contains(&wet_rms) || diff_db < dry_rms - 20.0 {
+                return Err(format!(
+                    "width 0 left {side:e} between the sides (need 0); wet RMS {wet_rms:.2} \
+                     dBFS, largest difference from the dry {diff_db:.2} dBFS"
+                ));
+            }
+            Ok(format!(
+                "dry RMS {dry_rms:.2} dBFS, wet RMS {wet_rms:.2} dBFS, sides identical at width 0"
+            ))
+        },
+        same_level_after_reopening: false,
+    },
+    Case {
+        lib: "glass_eq",
+        device: "Sine Wave",
+        trim: 1.0,
+        // A band at 0 dB on the sine and +6 dB of output gain: the level
+        // must rise by exactly 6 dB whatever the generator's frequency.
+        set: &[("Band 1 Used", 1.0), ("Band 1 Gain", 0.0), ("Output", 6.0)],
+        check: |dry, wet| {
+            let dry_rms = rms_db(&second_half(dry));
+            let wet_rms = rms_db(&second_half(wet));
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            let gain = wet_rms - dry_rms;
+            if (gain - 6.0).abs() > 0.05 {
+                return Err(format!(
+                    "output gain of 6 dB measured {gain:.3} dB (dry {dry_rms:.2} dBFS)"
+                ));
+            }
+            Ok(format!(
+                "dry RMS {dry_rms:.2} dBFS, +{gain:.3} dB through the EQ"
+            ))
+        },
+        same_level_after_reopening: true,
     },
 ];
 
@@ -217,6 +303,7 @@ const ECHO_CASE: Case = Case {
              within {worst_level_db:.4} dB, residue {residue_db:.1} dB"
         ))
     },
+    same_level_after_reopening: false,
 };
 
 fn second_half(audio: &wav::Audio) -> wav::Audio {
@@ -676,7 +763,7 @@ fn every_plugin_works_in_ardour_and_comes_back_after_reopening() {
         // after the start where a plugin's state may differ between runs.
         // (The impulse generator's timing differs between runs too: there
         // the case's own check below is the comparison.)
-        if case.device == "Sine Wave" {
+        if case.device == "Sine Wave" && case.same_level_after_reopening {
             let (a, b) = (rms_db(&second_half(&wet)), rms_db(&second_half(&reloaded)));
             assert!(
                 (a - b).abs() < 0.25,

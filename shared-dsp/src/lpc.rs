@@ -307,7 +307,11 @@ impl LpcAnalyzer {
             let jump = self.r[0] > 1e3 * self.r_avg[0] || self.r[0] < 1e-3 * self.r_avg[0];
             let restart = !self.primed || jump;
             let c = if restart { 0.0 } else { self.avg_coef };
-            self.fits = if restart { 1 } else { self.fits.saturating_add(1) };
+            self.fits = if restart {
+                1
+            } else {
+                self.fits.saturating_add(1)
+            };
             for (avg, r) in self.r_avg[..=p].iter_mut().zip(self.r[..=p].iter_mut()) {
                 *avg = c * *avg + (1.0 - c) * *r;
                 *r = *avg;

@@ -129,6 +129,33 @@ impl SvfCoefs {
         })
     }
 
+    /// Coefficients from the integrator gain `g` (the pre-warped corner
+    /// tan(π·f/fs), > 0), the damping `k` (> 0; 1/Q) and the output mix
+    /// `m0·x + m1·band + m2·low`. This realises any stable second-order
+    /// section whose poles are a complex or real pair inside the unit circle
+    /// (designs other than the bilinear ones above, e.g. the matched sections
+    /// of [`crate::matched`]). Returns `None` unless every argument is finite
+    /// and `g`, `k` are positive, the condition for a stable SVF.
+    pub fn from_parts(g: f64, k: f64, m0: f64, m1: f64, m2: f64) -> Option<Self> {
+        let finite = [g, k, m0, m1, m2].iter().all(|v| v.is_finite());
+        if !(finite && g > 0.0 && k > 0.0) {
+            return None;
+        }
+        let a1 = 1.0 / (1.0 + g * (g + k));
+        let a2 = g * a1;
+        let a3 = g * a2;
+        Some(Self {
+            g,
+            k,
+            a1,
+            a2,
+            a3,
+            m0,
+            m1,
+            m2,
+        })
+    }
+
     /// Coefficients a fraction `t` (0..=1) of the way from `self` to `to`,
     /// each interpolated linearly: for stepping a sweep's coefficients per
     /// sample between two designed points, without designing each sample.
@@ -154,6 +181,48 @@ impl SvfCoefs {
         }
     }
 
+    /// The inverse filter 1/H: numerator and denominator swapped, the
+    /// result renormalised to the SVF form. Needs a minimum-phase numerator
+    /// with no zero at DC, Nyquist or on the unit circle (m0 > 0,
+    /// m0 + m2 > 0, m0·k + m1 > 0), as the bells and shelves of
+    /// [`crate::matched`] have; returns `None` otherwise.
+    pub fn inverse(&self) -> Option<SvfCoefs> {
+        let n2 = self.m0;
+        let n1 = self.m0 * self.k + self.m1;
+        let n0 = self.m0 + self.m2;
+        if !(n2 > 0.0 && n1 > 0.0 && n0 > 0.0) {
+            return None;
+        }
+        // 1/H = (s² + k·s + 1)/(n2·s² + n1·s + n0); with s = s'·w,
+        // w = √(n0/n2), its denominator is n0·(s'² + k'·s' + 1).
+        let w = (n0 / n2).sqrt();
+        let k = n1 / (n2 * n0).sqrt();
+        let (p2, p1, p0) = (1.0 / n2, self.k * w / n0, 1.0 / n0);
+        SvfCoefs::from_parts(self.g * w, k, p2, p1 - p2 * k, p0 - p2)
+    }
+
+    /// The same filter in state-space form on the SVF's own integrator
+    /// states (s1, s2): with v = x − s2,
+    /// y = d·x + c1·s1 + c2·s2, s1' = a11·s1 + b1·v, s2' = s2 + b1·s1 + b2·v.
+    /// Returns [d, c1, c2, a11, b1, b2]. Expanding [`Svf::process`] gives
+    /// these (d = m0 + m1·a2 + m2·a3, c1 = m1·a1 + m2·a2,
+    /// c2 = m2·(1 − a3) − m1·a2, a11 = 2·a1 − 1, b1 = 2·a2, b2 = 2·a3): one
+    /// multiply fewer per sample than the SVF's own arithmetic, and the
+    /// states are the same, so the two forms can take over from each other
+    /// between any two samples.
+    pub fn state_space(&self) -> [f64; 6] {
+        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let (m0, m1, m2) = (self.m0, self.m1, self.m2);
+        [
+            m0 + m1 * a2 + m2 * a3,
+            m1 * a1 + m2 * a2,
+            m2 * (1.0 - a3) - m1 * a2,
+            2.0 * a1 - 1.0,
+            2.0 * a2,
+            2.0 * a3,
+        ]
+    }
+
     /// Pass-through coefficients (output = input, states idle at a 1 kHz /
     /// 48 kHz Butterworth setting so a later change starts from sane values).
     pub fn identity() -> Self {
@@ -177,7 +246,16 @@ impl FrequencyResponse for SvfCoefs {
     /// The analog prototype at `s = j·tan(π·f/fs)/g`, which is what the
     /// trapezoidal integrators realise.
     fn response_complex(&self, freq_hz: f32, sample_rate: f32) -> (f64, f64) {
-        let w = (PI * f64::from(freq_hz) / f64::from(sample_rate)).tan() / self.g;
+        self.response_at_tan((PI * f64::from(freq_hz) / f64::from(sample_rate)).tan())
+    }
+}
+
+impl SvfCoefs {
+    /// The complex response at the frequency whose tan(ω/2) (ω in radians
+    /// per sample; +inf at Nyquist) is `tan_half`: for callers that evaluate
+    /// many filters at the same frequencies and compute the tangent once.
+    pub fn response_at_tan(&self, tan_half: f64) -> (f64, f64) {
+        let w = tan_half / self.g;
         // s = jw: s² + k·s + 1 = (1 − w²) + j·k·w
         let (dr, di) = (1.0 - w * w, self.k * w);
         if !dr.is_finite() {

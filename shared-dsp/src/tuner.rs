@@ -520,7 +520,11 @@ impl Tuner {
         self.corrector.prepare(CONTROL_BLOCK as f64 / fs);
         self.wet_step = 1.0 / (FADE_MS * 1e-3 * self.fs).max(1.0);
         self.glide_step = CONTROL_BLOCK as f64 / (f64::from(GLIDE_MS) * 1e-3 * fs);
-        let ticks = |ms: f32| ((ms * 1e-3 * self.fs) / CONTROL_BLOCK as f32).ceil().max(1.0) as u32;
+        let ticks = |ms: f32| {
+            ((ms * 1e-3 * self.fs) / CONTROL_BLOCK as f32)
+                .ceil()
+                .max(1.0) as u32
+        };
         self.stable_ticks = ticks(NOTE_STABLE_MS);
         self.change_ticks = ticks(NOTE_CHANGE_MS);
         self.avx2 = has_avx2();

@@ -404,6 +404,20 @@ fn thd_n_of_a_1khz_sine_driven_6db_in() {
 }
 
 #[test]
+fn thd_n_of_sines_near_fs_over_4_driven_6db_in() {
+    // The detector also reads what a BS.1770 meter with the standard's
+    // interpolation filter reads, and that reading of a steady tone near
+    // fs/4 swings by 0.2 dB as its crests walk past the samples (40 times a
+    // second at 12.01 kHz, 4 times at 12.001 kHz). The detector holds the
+    // reading's excess instead of following it, so the gain stays put.
+    for freq in [12_001.0, 12_010.0, 12_100.0] {
+        let thd = driven_sine_thd(freq, 48_000.0);
+        eprintln!("THD+N, {freq} Hz sine 6 dB into the limiter at 48 kHz: {thd:.1} dB");
+        assert!(thd <= -112.0, "{freq} Hz: THD+N {thd:.1} dB");
+    }
+}
+
+#[test]
 fn thd_n_of_a_50hz_sine_driven_6db_in() {
     // Where cheap limiters modulate the waveform: report, and hold a floor
     // that catches a regression to per-cycle pumping.

@@ -97,9 +97,17 @@ fn hard_correction_puts_every_frame_on_the_target() {
             for n in &notes {
                 let errs = frame_errors(&y, lat, fs, n, n.midi);
                 total += errs.len();
-                within += errs.iter().filter(|e| e.is_some_and(|c| c.abs() <= 10.0)).count();
+                within += errs
+                    .iter()
+                    .filter(|e| e.is_some_and(|c| c.abs() <= 10.0))
+                    .count();
                 let mut found: Vec<f64> = errs.iter().flatten().copied().collect();
-                assert!(found.len() * 10 >= errs.len() * 9, "{fs} /{}/ {}", vowel.name, n.midi);
+                assert!(
+                    found.len() * 10 >= errs.len() * 9,
+                    "{fs} /{}/ {}",
+                    vowel.name,
+                    n.midi
+                );
                 let med = median(&mut found);
                 worst_median = worst_median.max(med.abs());
                 line += &format!(" {:.0}:{med:+.2}", hz(n.midi));
@@ -227,7 +235,10 @@ fn corrections_under_a_semitone_keep_the_formants() {
                 let x = sing(fs, &[n], vowel, 1.5, 0.5);
                 let (y, tuner) = render(&hard(), fs as f32, &x, 512);
                 let lat = tuner.latency();
-                let (from, to) = (((n.start + 0.2) * fs) as usize, ((n.end() - 0.1) * fs) as usize);
+                let (from, to) = (
+                    ((n.start + 0.2) * fs) as usize,
+                    ((n.end() - 0.1) * fs) as usize,
+                );
                 let out = envelope_error(&y, from + lat, to + lat, fs, vowel, hz(midi));
                 let input = envelope_error(&x, from, to, fs, vowel, hz(midi + detune / 100.0));
                 let resampled = resampling_error(fs, vowel, hz(midi), (-detune / 1200.0f64).exp2());
@@ -242,7 +253,11 @@ fn corrections_under_a_semitone_keep_the_formants() {
                 // harmonics 60–70 dB below their neighbours in /u/.
                 assert!(input < 0.1, "the measurement on the input: {input}");
                 if midi <= 57.0 {
-                    assert!(out < resampled, "{fs} /{}/ {midi}: {out} vs {resampled}", vowel.name);
+                    assert!(
+                        out < resampled,
+                        "{fs} /{}/ {midi}: {out} vs {resampled}",
+                        vowel.name
+                    );
                 }
                 let bound = if midi <= 45.0 {
                     0.5
@@ -252,7 +267,11 @@ fn corrections_under_a_semitone_keep_the_formants() {
                     4.0
                 };
                 // (The requirement is 0.5 dB everywhere; see above.)
-                assert!(out <= bound, "{fs} /{}/ {midi} {detune}: {out:.2} dB", vowel.name);
+                assert!(
+                    out <= bound,
+                    "{fs} /{}/ {midi} {detune}: {out:.2} dB",
+                    vowel.name
+                );
             }
         }
     }
@@ -272,7 +291,11 @@ fn corrections_under_a_semitone_keep_the_formants() {
 fn noises(fs: f64, secs: f64) -> Vec<(&'static str, Vec<f32>)> {
     let n = (fs * secs) as usize;
     let mut out = Vec::new();
-    for (name, gain) in [("white -6 dB", 0.5f32), ("white -30 dB", 0.0316), ("white -50 dB", 0.00316)] {
+    for (name, gain) in [
+        ("white -6 dB", 0.5f32),
+        ("white -30 dB", 0.0316),
+        ("white -50 dB", 0.00316),
+    ] {
         let mut nz = Noise(0x1234_5678);
         out.push((name, (0..n).map(|_| gain * nz.sample()).collect()));
     }
@@ -309,10 +332,7 @@ fn unvoiced_noise_passes_bit_for_bit_delayed_by_the_latency() {
     for fs in RATES {
         for (name, x) in noises(fs, 3.0) {
             for voice in VoiceType::ALL {
-                let p = TuneParams {
-                    voice,
-                    ..hard()
-                };
+                let p = TuneParams { voice, ..hard() };
                 let (y, tuner) = render(&p, fs as f32, &x, 333);
                 let lat = tuner.latency();
                 assert_eq!(lat, (0.010 * fs).round() as usize);
@@ -330,9 +350,30 @@ fn unvoiced_stretches_between_vowels_pass_untouched() {
     // detector's span and the crossfade) the consonants are the input.
     let fs = 48_000.0;
     let notes = [
-        Note { start: 0.1, len: 0.5, midi: 57.0, detune_cents: 30.0, vib_hz: 5.5, vib_cents: 20.0 },
-        Note { start: 1.0, len: 0.5, midi: 62.0, detune_cents: -30.0, vib_hz: 5.5, vib_cents: 20.0 },
-        Note { start: 1.9, len: 0.5, midi: 55.0, detune_cents: 30.0, vib_hz: 5.5, vib_cents: 20.0 },
+        Note {
+            start: 0.1,
+            len: 0.5,
+            midi: 57.0,
+            detune_cents: 30.0,
+            vib_hz: 5.5,
+            vib_cents: 20.0,
+        },
+        Note {
+            start: 1.0,
+            len: 0.5,
+            midi: 62.0,
+            detune_cents: -30.0,
+            vib_hz: 5.5,
+            vib_cents: 20.0,
+        },
+        Note {
+            start: 1.9,
+            len: 0.5,
+            midi: 55.0,
+            detune_cents: 30.0,
+            vib_hz: 5.5,
+            vib_cents: 20.0,
+        },
     ];
     let mut x = sing(fs, &notes, A, 2.5, 0.5);
     let noise = noises(fs, 2.5);
@@ -352,7 +393,9 @@ fn unvoiced_stretches_between_vowels_pass_untouched() {
     for r in [s_range, b_range] {
         let inner = r.start + guard..r.end - guard;
         assert!(
-            inner.clone().all(|n| y[n + lat].to_bits() == x[n].to_bits()),
+            inner
+                .clone()
+                .all(|n| y[n + lat].to_bits() == x[n].to_bits()),
             "{inner:?}"
         );
     }
@@ -430,7 +473,10 @@ fn level_excess(x: &[f32], y: &[f32], lat: usize, fs: f64) -> (f64, f64) {
     let w = (0.02 * fs) as usize;
     let step = w / 4;
     let reach = (0.025 * fs) as usize / step;
-    let xin: Vec<f64> = (0..x.len().saturating_sub(w)).step_by(step).map(|n| rms_db(&x[n..n + w])).collect();
+    let xin: Vec<f64> = (0..x.len().saturating_sub(w))
+        .step_by(step)
+        .map(|n| rms_db(&x[n..n + w]))
+        .collect();
     let mut worst = f64::MIN;
     for (k, n) in (0..x.len().saturating_sub(w)).step_by(step).enumerate() {
         if n + lat + w > y.len() {
@@ -460,12 +506,22 @@ fn bad_input_never_misbehaves() {
         cases.push((format!("noise {name}"), x));
     }
     // Chords: three voices at once (major triad, minor triad with a bass).
-    for (name, chord) in [("C major triad", [60.0, 64.0, 67.0]), ("A minor + bass", [45.0, 60.0, 64.0])] {
+    for (name, chord) in [
+        ("C major triad", [60.0, 64.0, 67.0]),
+        ("A minor + bass", [45.0, 60.0, 64.0]),
+    ] {
         let mut x = vec![0.0f32; n];
         for (k, midi) in chord.iter().enumerate() {
             let v = sing(
                 fs,
-                &[Note { start: 0.05, len: 1.8, midi: *midi, detune_cents: 10.0 * k as f64, vib_hz: 5.0 + k as f64, vib_cents: 20.0 }],
+                &[Note {
+                    start: 0.05,
+                    len: 1.8,
+                    midi: *midi,
+                    detune_cents: 10.0 * k as f64,
+                    vib_hz: 5.0 + k as f64,
+                    vib_cents: 20.0,
+                }],
                 VOWELS[k % 3],
                 2.0,
                 0.3,
@@ -478,7 +534,20 @@ fn bad_input_never_misbehaves() {
     }
     // Outside the tenor/alto range: 40 Hz and 1.5 kHz.
     for midi in [27.5, 90.5] {
-        let x = sing(fs, &[Note { start: 0.05, len: 1.8, midi, detune_cents: 20.0, vib_hz: 5.5, vib_cents: 30.0 }], A, 2.0, 0.5);
+        let x = sing(
+            fs,
+            &[Note {
+                start: 0.05,
+                len: 1.8,
+                midi,
+                detune_cents: 20.0,
+                vib_hz: 5.5,
+                vib_cents: 30.0,
+            }],
+            A,
+            2.0,
+            0.5,
+        );
         cases.push((format!("out of range {:.0} Hz", hz(midi)), x));
     }
     // Sudden octave jumps every 150 ms on one sustained vowel.
@@ -494,16 +563,33 @@ fn bad_input_never_misbehaves() {
         .collect();
     cases.push(("octave jumps".into(), sing(fs, &jumps, I, 2.0, 0.5)));
     // A loud, clipped-looking voice: full scale.
-    cases.push(("full scale".into(), sing(fs, &melody(0.3, 0.05, 40.0)[..4], A, 2.0, 1.0)));
+    cases.push((
+        "full scale".into(),
+        sing(fs, &melody(0.3, 0.05, 40.0)[..4], A, 2.0, 1.0),
+    ));
 
     for (name, x) in &cases {
-        for p in [hard(), TuneParams::default(), TuneParams { transpose_semitones: 12.0, formant_semitones: -6.0, ..hard() }] {
+        for p in [
+            hard(),
+            TuneParams::default(),
+            TuneParams {
+                transpose_semitones: 12.0,
+                formant_semitones: -6.0,
+                ..hard()
+            },
+        ] {
             let (y, tuner) = render(&p, fs as f32, x, 256);
             let lat = tuner.latency();
             assert!(y.iter().all(|v| v.is_finite()), "{name}");
             let (excess, peak) = level_excess(x, &y, lat, fs);
-            println!("{name} ({:+} st): level excess {excess:+.1} dB, peak {peak:+.1} dB", p.transpose_semitones);
-            assert!(excess <= 6.0 && peak <= 6.0, "{name}: {excess} dB / {peak} dB");
+            println!(
+                "{name} ({:+} st): level excess {excess:+.1} dB, peak {peak:+.1} dB",
+                p.transpose_semitones
+            );
+            assert!(
+                excess <= 6.0 && peak <= 6.0,
+                "{name}: {excess} dB / {peak} dB"
+            );
         }
     }
 }
@@ -540,7 +626,10 @@ fn nan_and_infinity_never_stick() {
     let (y_bad, _) = render(&hard(), fs as f32, &bad, 100);
     let (y_rep, _) = render(&hard(), fs as f32, &repaired, 100);
     assert!(y_bad.iter().all(|v| v.is_finite()));
-    assert!(y_bad.iter().zip(&y_rep).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(y_bad
+        .iter()
+        .zip(&y_rep)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
     // And it recovers: the note after the bad samples is corrected and as
     // loud as without them. (Sample for sample it can differ: its grains
     // may start on another cycle.)
@@ -548,15 +637,25 @@ fn nan_and_infinity_never_stick() {
     let lat = t.latency();
     let third = &notes[2];
     let errs = frame_errors(&y_bad, lat, fs, third, third.midi);
-    let within = errs.iter().filter(|e| e.is_some_and(|c| c.abs() <= 10.0)).count();
-    assert!(within * 100 >= errs.len() * 95, "{within} of {}", errs.len());
-    let span = ((third.start + 0.1) * fs) as usize + lat..((third.end() - 0.05) * fs) as usize + lat;
+    let within = errs
+        .iter()
+        .filter(|e| e.is_some_and(|c| c.abs() <= 10.0))
+        .count();
+    assert!(
+        within * 100 >= errs.len() * 95,
+        "{within} of {}",
+        errs.len()
+    );
+    let span =
+        ((third.start + 0.1) * fs) as usize + lat..((third.end() - 0.05) * fs) as usize + lat;
     let (lb, lc) = (rms_db(&y_bad[span.clone()]), rms_db(&y_clean[span]));
     println!("after NaN, infinities and a 1e30 spike: next note {within}/{} frames on target, level {lb:.2} dB (clean run {lc:.2} dB)", errs.len());
     assert!((lb - lc).abs() < 0.5);
     // Once the voice has ended both runs pass the input again, bit for bit.
     let end = (1.95 * fs) as usize..bad.len();
-    assert!(end.clone().all(|n| y_bad[n].to_bits() == y_clean[n].to_bits()));
+    assert!(end
+        .clone()
+        .all(|n| y_bad[n].to_bits() == y_clean[n].to_bits()));
 }
 
 #[test]
@@ -567,11 +666,32 @@ fn output_does_not_depend_on_the_block_size() {
     let r = sing(fs, &notes[..6], I, 2.2, 0.4);
     // Automation and MIDI at fixed positions.
     let events = [
-        (20_000, Event::Params(TuneParams { retune_ms: 50.0, transpose_semitones: 2.0, ..hard() })),
+        (
+            20_000,
+            Event::Params(TuneParams {
+                retune_ms: 50.0,
+                transpose_semitones: 2.0,
+                ..hard()
+            }),
+        ),
         (33_333, Event::NoteOn(64)),
-        (47_001, Event::Params(TuneParams { formant_semitones: -3.0, keep_vibrato: 0.5, humanize: 0.5, ..hard() })),
+        (
+            47_001,
+            Event::Params(TuneParams {
+                formant_semitones: -3.0,
+                keep_vibrato: 0.5,
+                humanize: 0.5,
+                ..hard()
+            }),
+        ),
         (60_000, Event::NoteOff(64)),
-        (80_000, Event::Params(TuneParams { bypass: true, ..hard() })),
+        (
+            80_000,
+            Event::Params(TuneParams {
+                bypass: true,
+                ..hard()
+            }),
+        ),
         (90_000, Event::Params(hard())),
     ];
     let reference = render_full(&hard(), fs as f32, &[l.clone(), r.clone()], 64, &events);
@@ -579,7 +699,10 @@ fn output_does_not_depend_on_the_block_size() {
         let other = render_full(&hard(), fs as f32, &[l.clone(), r.clone()], block, &events);
         for ch in 0..2 {
             assert!(
-                reference.0[ch].iter().zip(&other.0[ch]).all(|(a, b)| a.to_bits() == b.to_bits()),
+                reference.0[ch]
+                    .iter()
+                    .zip(&other.0[ch])
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
                 "block {block} channel {ch}"
             );
         }
@@ -589,7 +712,11 @@ fn output_does_not_depend_on_the_block_size() {
         let abs = |e: &[(usize, glass_dsp::tuner::NoteEvent)]| -> Vec<(usize, u8, NoteEventKind)> {
             e.iter().map(|(p, n)| (*p, n.note, n.kind)).collect()
         };
-        assert_eq!(abs(&reference.2), abs(&other.2), "note events, block {block}");
+        assert_eq!(
+            abs(&reference.2),
+            abs(&other.2),
+            "note events, block {block}"
+        );
     }
     // And reset reproduces the first run.
     let mut tuner = reference.3;
@@ -610,7 +737,11 @@ fn stereo_channels_are_shifted_alike() {
     let x = sing(fs, &melody(0.4, 0.1, 30.0)[..3], A, 1.6, 0.5);
     let r: Vec<f32> = x.iter().map(|v| 0.5 * v).collect();
     let (y, _, _, _) = render_full(&hard(), fs as f32, &[x.clone(), r], 512, &[]);
-    let worst = y[0].iter().zip(&y[1]).map(|(a, b)| (0.5 * a - b).abs()).fold(0.0f32, f32::max);
+    let worst = y[0]
+        .iter()
+        .zip(&y[1])
+        .map(|(a, b)| (0.5 * a - b).abs())
+        .fold(0.0f32, f32::max);
     assert!(worst < 1e-5, "{worst}");
 }
 
@@ -619,7 +750,13 @@ fn median_pitch(y: &[f32], lat: usize, fs: f64, from: f64, to: f64, around: f64)
     let mut v = Vec::new();
     let mut t = from;
     while t < to {
-        if let Some(f) = measure_pitch(y, (t * fs) as usize + lat, fs, hz(around - 6.0), hz(around + 6.0)) {
+        if let Some(f) = measure_pitch(
+            y,
+            (t * fs) as usize + lat,
+            fs,
+            hz(around - 6.0),
+            hz(around + 6.0),
+        ) {
             v.push(69.0 + 12.0 * (f / 440.0).log2());
         }
         t += 0.01;
@@ -628,7 +765,14 @@ fn median_pitch(y: &[f32], lat: usize, fs: f64, from: f64, to: f64, around: f64)
 }
 
 fn steady(midi: f64, detune: f64, len: f64) -> Note {
-    Note { start: 0.1, len, midi, detune_cents: detune, vib_hz: 0.0, vib_cents: 0.0 }
+    Note {
+        start: 0.1,
+        len,
+        midi,
+        detune_cents: detune,
+        vib_hz: 0.0,
+        vib_cents: 0.0,
+    }
 }
 
 #[test]
@@ -640,28 +784,62 @@ fn amount_transpose_and_reference_pitch() {
         median_pitch(&y, t.latency(), fs, 0.4, 1.0, around)
     };
     // Half the correction: +15 cents.
-    let half = run(TuneParams { amount: 0.5, ..hard() }, 57.0);
+    let half = run(
+        TuneParams {
+            amount: 0.5,
+            ..hard()
+        },
+        57.0,
+    );
     assert!((half - 57.15).abs() < 0.005, "{half}");
     // Transposed a fifth up and 25 cents.
-    let up = run(TuneParams { transpose_semitones: 7.0, transpose_cents: 25.0, ..hard() }, 64.25);
+    let up = run(
+        TuneParams {
+            transpose_semitones: 7.0,
+            transpose_cents: 25.0,
+            ..hard()
+        },
+        64.25,
+    );
     assert!((up - 64.25).abs() < 0.005, "{up}");
     // An octave down.
-    let down = run(TuneParams { transpose_semitones: -12.0, ..hard() }, 45.0);
+    let down = run(
+        TuneParams {
+            transpose_semitones: -12.0,
+            ..hard()
+        },
+        45.0,
+    );
     assert!((down - 45.0).abs() < 0.005, "{down}");
     // Reference A4 = 432 Hz: targets are 31.8 cents lower (in 440 Hz
     // notes); the voice at A3 + 30 cents goes to the 432 Hz A3.
-    let ref432 = run(TuneParams { reference_hz: 432.0, ..hard() }, 57.0);
+    let ref432 = run(
+        TuneParams {
+            reference_hz: 432.0,
+            ..hard()
+        },
+        57.0,
+    );
     let want = 57.0 + 12.0 * (432.0f64 / 440.0).log2();
     assert!((ref432 - want).abs() < 0.005, "{ref432} vs {want}");
     // Amount 0: the input.
-    let none = run(TuneParams { amount: 0.0, ..hard() }, 57.3);
+    let none = run(
+        TuneParams {
+            amount: 0.0,
+            ..hard()
+        },
+        57.3,
+    );
     assert!((none - 57.3).abs() < 0.005, "{none}");
 }
 
 #[test]
 fn retune_time_is_the_glide_time_constant() {
     let fs = 48_000.0;
-    let p = TuneParams { retune_ms: 100.0, ..hard() };
+    let p = TuneParams {
+        retune_ms: 100.0,
+        ..hard()
+    };
     // A steady note 40 cents sharp: the correction glides in from the
     // note's onset.
     let x = sing(fs, &[steady(69.0, 40.0, 1.2)], A, 1.4, 0.5);
@@ -684,7 +862,10 @@ fn retune_time_is_the_glide_time_constant() {
     // The note starts at 0.1 s and is detected ~20 ms later; the
     // measurement window (8 periods, 18 ms) blurs by a few ms.
     let tau = crossed - 0.1;
-    println!("retune 100 ms: 63 % of the correction after {:.0} ms from the note's start", tau * 1e3);
+    println!(
+        "retune 100 ms: 63 % of the correction after {:.0} ms from the note's start",
+        tau * 1e3
+    );
     assert!((0.09..0.16).contains(&tau), "{tau}");
     // Retune 0: already on target 60 ms after the onset.
     let (y0, _) = render(&hard(), fs as f32, &x, 512);
@@ -696,14 +877,28 @@ fn retune_time_is_the_glide_time_constant() {
 fn kept_vibrato_and_flex() {
     let fs = 48_000.0;
     // +30 cents with ±30 cents at 5 Hz.
-    let n = Note { start: 0.1, len: 1.6, midi: 57.0, detune_cents: 30.0, vib_hz: 5.0, vib_cents: 30.0 };
+    let n = Note {
+        start: 0.1,
+        len: 1.6,
+        midi: 57.0,
+        detune_cents: 30.0,
+        vib_hz: 5.0,
+        vib_cents: 30.0,
+    };
     let x = sing(fs, &[n], A, 1.8, 0.5);
     let trace = |p: TuneParams| -> Vec<f64> {
         let (y, t) = render(&p, fs as f32, &x, 512);
         let mut v = Vec::new();
         let mut time = 0.6;
         while time < 1.6 {
-            let f = measure_pitch(&y, (time * fs) as usize + t.latency(), fs, hz(51.0), hz(63.0)).expect("pitch");
+            let f = measure_pitch(
+                &y,
+                (time * fs) as usize + t.latency(),
+                fs,
+                hz(51.0),
+                hz(63.0),
+            )
+            .expect("pitch");
             v.push(1200.0 * (f / hz(57.0)).log2());
             time += 0.01;
         }
@@ -720,15 +915,32 @@ fn kept_vibrato_and_flex() {
     assert!(spread(&hard_trace) < 4.0, "{}", spread(&hard_trace));
     // Kept: the vibrato's depth (±30 → about 60 cents peak to peak, less
     // the measurement's smoothing) around the target.
-    let kept = trace(TuneParams { keep_vibrato: 1.0, ..hard() });
-    println!("kept vibrato: spread {:.1} cents, mean {:+.2} cents", spread(&kept), mean(&kept));
+    let kept = trace(TuneParams {
+        keep_vibrato: 1.0,
+        ..hard()
+    });
+    println!(
+        "kept vibrato: spread {:.1} cents, mean {:+.2} cents",
+        spread(&kept),
+        mean(&kept)
+    );
     assert!(spread(&kept) > 45.0 && mean(&kept).abs() < 3.0);
     // Flex 20 cents: the note's centre is 30 cents away, so it is left
     // alone (vibrato and detuning intact).
-    let flex = trace(TuneParams { flex_cents: 20.0, ..hard() });
-    assert!(spread(&flex) > 45.0 && (mean(&flex) - 30.0).abs() < 3.0, "{}", mean(&flex));
+    let flex = trace(TuneParams {
+        flex_cents: 20.0,
+        ..hard()
+    });
+    assert!(
+        spread(&flex) > 45.0 && (mean(&flex) - 30.0).abs() < 3.0,
+        "{}",
+        mean(&flex)
+    );
     // Flex 40 cents: corrected.
-    let flex40 = trace(TuneParams { flex_cents: 40.0, ..hard() });
+    let flex40 = trace(TuneParams {
+        flex_cents: 40.0,
+        ..hard()
+    });
     assert!(mean(&flex40).abs() < 1.0 && spread(&flex40) < 4.0);
 }
 
@@ -736,14 +948,27 @@ fn kept_vibrato_and_flex() {
 fn humanize_corrects_sustained_notes_more_than_short_ones() {
     let fs = 48_000.0;
     let x = sing(fs, &[steady(57.0, 40.0, 1.2)], A, 1.4, 0.5);
-    let p = TuneParams { humanize: 1.0, ..hard() };
+    let p = TuneParams {
+        humanize: 1.0,
+        ..hard()
+    };
     let (y, t) = render(&p, fs as f32, &x, 512);
     let lat = t.latency();
     let early = median_pitch(&y, lat, fs, 0.15, 0.18, 57.0);
     let late = median_pitch(&y, lat, fs, 0.9, 1.2, 57.0);
-    println!("humanize 1: {:+.1} cents early, {:+.2} cents after 0.8 s", 100.0 * (early - 57.0), 100.0 * (late - 57.0));
-    assert!(early - 57.0 > 0.2, "short notes keep most of their detuning: {early}");
-    assert!((late - 57.0).abs() < 0.01, "sustained notes are corrected: {late}");
+    println!(
+        "humanize 1: {:+.1} cents early, {:+.2} cents after 0.8 s",
+        100.0 * (early - 57.0),
+        100.0 * (late - 57.0)
+    );
+    assert!(
+        early - 57.0 > 0.2,
+        "short notes keep most of their detuning: {early}"
+    );
+    assert!(
+        (late - 57.0).abs() < 0.01,
+        "sustained notes are corrected: {late}"
+    );
 }
 
 #[test]
@@ -752,7 +977,10 @@ fn formant_shift_moves_the_envelope() {
     // voice's read at f / 2^(3/12).
     let fs = 48_000.0;
     let x = sing(fs, &[steady(45.0, 30.0, 1.2)], A, 1.4, 0.5);
-    let p = TuneParams { formant_semitones: 3.0, ..hard() };
+    let p = TuneParams {
+        formant_semitones: 3.0,
+        ..hard()
+    };
     let (y, t) = render(&p, fs as f32, &x, 512);
     let lat = t.latency();
     let beta = (3.0f64 / 12.0).exp2();
@@ -791,8 +1019,17 @@ fn held_midi_notes_replace_the_scale() {
     // (pitch classes), with E5 held and exact targets to E5.
     let x = sing(fs, &[steady(62.0, 30.0, 1.2)], U, 1.4, 0.5);
     let med = |target: MidiTarget, note: u8, around: f64| {
-        let p = TuneParams { midi_target: target, ..hard() };
-        let (y, _, _, t) = render_full(&p, fs as f32, &[x.clone()], 512, &[(0, Event::NoteOn(note))]);
+        let p = TuneParams {
+            midi_target: target,
+            ..hard()
+        };
+        let (y, _, _, t) = render_full(
+            &p,
+            fs as f32,
+            std::slice::from_ref(&x),
+            512,
+            &[(0, Event::NoteOn(note))],
+        );
         median_pitch(&y[0], t.latency(), fs, 0.5, 1.2, around)
     };
     let e4 = med(MidiTarget::PitchClasses, 76, 64.0);
@@ -804,13 +1041,19 @@ fn held_midi_notes_replace_the_scale() {
     let (y, _, _, t) = render_full(
         &p,
         fs as f32,
-        &[x.clone()],
+        std::slice::from_ref(&x),
         512,
-        &[(0, Event::NoteOn(64)), ((0.6 * fs) as usize, Event::NoteOff(64))],
+        &[
+            (0, Event::NoteOn(64)),
+            ((0.6 * fs) as usize, Event::NoteOff(64)),
+        ],
     );
     let during = median_pitch(&y[0], t.latency(), fs, 0.3, 0.55, 64.0);
     let after = median_pitch(&y[0], t.latency(), fs, 0.8, 1.2, 62.0);
-    assert!((during - 64.0).abs() < 0.01 && (after - 62.0).abs() < 0.01, "{during} {after}");
+    assert!(
+        (during - 64.0).abs() < 0.01 && (after - 62.0).abs() < 0.01,
+        "{during} {after}"
+    );
 }
 
 #[test]
@@ -831,10 +1074,17 @@ fn detected_notes_come_out_as_midi() {
             NoteEventKind::Off => None,
         })
         .collect();
-    let offs = events.iter().filter(|(_, e)| e.kind == NoteEventKind::Off).count();
+    let offs = events
+        .iter()
+        .filter(|(_, e)| e.kind == NoteEventKind::Off)
+        .count();
     // One note-on per sung note, at the nearest MIDI note of the sung pitch.
     let sung: Vec<u8> = notes.iter().map(|n| n.midi as u8).collect();
-    assert_eq!(ons.iter().map(|o| o.1).collect::<Vec<_>>(), sung, "{events:?}");
+    assert_eq!(
+        ons.iter().map(|o| o.1).collect::<Vec<_>>(),
+        sung,
+        "{events:?}"
+    );
     assert_eq!(offs, ons.len(), "every note is released");
     // Each note-on comes 35–70 ms after the note's onset in the input:
     // the detector needs a good part of its 25 ms span voiced, then the
@@ -843,7 +1093,11 @@ fn detected_notes_come_out_as_midi() {
     for ((pos, _, _), n) in ons.iter().zip(&notes) {
         let delay = *pos as f64 / fs - n.start;
         delays.push(delay * 1e3);
-        assert!((0.0..0.07).contains(&delay), "note {} at {delay:.3} s", n.midi);
+        assert!(
+            (0.0..0.07).contains(&delay),
+            "note {} at {delay:.3} s",
+            n.midi
+        );
     }
     let _ = tuner;
     println!("note-on delays after the sung onsets, ms: {delays:.0?}");
@@ -858,7 +1112,7 @@ fn pitch_frames_show_detected_target_and_output_pitch() {
     let fs = 48_000.0;
     let notes = melody(0.5, 0.15, 0.0);
     let x = sing(fs, &notes[..4], I, 3.0, 0.5);
-    let (_, frames, _, tuner) = render_full(&hard(), fs as f32, &[x.clone()], 100, &[]);
+    let (_, frames, _, tuner) = render_full(&hard(), fs as f32, std::slice::from_ref(&x), 100, &[]);
     // One frame per 32 samples.
     assert_eq!(frames.len(), x.len() / 32);
     let lat = tuner.latency();
@@ -871,10 +1125,18 @@ fn pitch_frames_show_detected_target_and_output_pitch() {
             let detected = 69.0 + 12.0 * (f64::from(f.detected_hz) / 440.0).log2();
             let target = 69.0 + 12.0 * (f64::from(f.target_hz) / 440.0).log2();
             let output = 69.0 + 12.0 * (f64::from(f.output_hz) / 440.0).log2();
-            assert!((detected - n.pitch(0.0)).abs() < 0.02, "{detected} vs {}", n.pitch(0.0));
+            assert!(
+                (detected - n.pitch(0.0)).abs() < 0.02,
+                "{detected} vs {}",
+                n.pitch(0.0)
+            );
             assert!((target - n.midi).abs() < 1e-3 && f.target_note == n.midi as i16);
             assert!((output - n.midi).abs() < 0.02, "{output}");
-            assert!((f64::from(f.cents) - n.detune_cents).abs() < 2.0, "{}", f.cents);
+            assert!(
+                (f64::from(f.cents) - n.detune_cents).abs() < 2.0,
+                "{}",
+                f.cents
+            );
             assert!(f.confidence > 0.8 && f.level_db > -40.0);
         }
         // Between notes: unvoiced frames, nothing drawn.
@@ -902,7 +1164,12 @@ fn steady_notes_never_jump_an_octave() {
                     assert!(f.voiced, "{fs} /{}/ {} frame {k}", vowel.name, n.midi);
                     let t = (((a + k) * 32 - lat) as f64) / fs;
                     let d = 69.0 + 12.0 * (f64::from(f.detected_hz) / 440.0).log2() - n.pitch(t);
-                    assert!(d.abs() < 1.0, "{fs} /{}/ {}: {d:+.2} semitones at {t:.3} s", vowel.name, n.midi);
+                    assert!(
+                        d.abs() < 1.0,
+                        "{fs} /{}/ {}: {d:+.2} semitones at {t:.3} s",
+                        vowel.name,
+                        n.midi
+                    );
                 }
             }
         }
@@ -920,7 +1187,11 @@ fn voice_types_and_sample_rates() {
             (VoiceType::Instrument, 83.0),
         ] {
             let x = sing(fs, &[steady(midi, 30.0, 0.6)], A, 0.8, 0.5);
-            let p = TuneParams { voice, scale: ScaleKind::Chromatic, ..hard() };
+            let p = TuneParams {
+                voice,
+                scale: ScaleKind::Chromatic,
+                ..hard()
+            };
             let (y, t) = render(&p, fs as f32, &x, 1024);
             assert_eq!(t.latency(), (0.01 * fs).round() as usize);
             let got = median_pitch(&y, t.latency(), fs, 0.35, 0.6, midi);
@@ -943,7 +1214,10 @@ fn tuner_is_realtime_safe_and_handles_odd_hosts() {
     let mut b = vec![0.5f32; 20_000];
     t.process(&mut [&mut a, &mut b]);
     assert!(a.iter().all(|v| v.is_finite()));
-    assert!(b.iter().all(|v| *v == 0.5), "an unprepared channel is left alone");
+    assert!(
+        b.iter().all(|v| *v == 0.5),
+        "an unprepared channel is left alone"
+    );
     // Parameters out of range are clamped.
     let p = TuneParams {
         reference_hz: 1000.0,

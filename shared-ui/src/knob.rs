@@ -51,6 +51,8 @@ pub struct Knob<C: Control> {
     origin: Option<f32>,
     show_label: bool,
     show_value: bool,
+    /// Caption shown instead of the control's label.
+    caption: Option<String>,
 }
 
 /// A knob driving a nice-plug parameter.
@@ -90,7 +92,15 @@ impl<C: Control> Knob<C> {
             origin: None,
             show_label: true,
             show_value: true,
+            caption: None,
         }
+    }
+
+    /// Use `text` as the caption instead of the control's label (e.g.
+    /// "Gain" for a parameter named "Band 4 Gain" shown under its band).
+    pub fn with_caption(mut self, text: impl Into<String>) -> Self {
+        self.caption = Some(text.into());
+        self
     }
 
     /// Dial diameter in points. Default: four times the body text size, shrunk to the available
@@ -184,7 +194,7 @@ impl<C: Control> Widget for Knob<C> {
                 painter.text(
                     Pos2::new(rect.center().x, rect.min.y),
                     Align2::CENTER_TOP,
-                    self.control.label(),
+                    self.caption.as_deref().unwrap_or(self.control.label()),
                     label_font,
                     theme.text_dim,
                 );

@@ -32,6 +32,7 @@ pub mod hosted;
 pub mod knob;
 pub mod layout;
 pub mod level_meter;
+pub mod note_param;
 pub mod param_text;
 pub mod shared;
 pub mod slider;

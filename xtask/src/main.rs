@@ -22,6 +22,8 @@ const PLUGINS: &[(&str, &str)] = &[
     ("glass-limit", "Glasswork Limit"),
     ("glass-comp", "Glasswork Comp"),
     ("glass-echo", "Glasswork Echo"),
+    ("glass-verb", "Glasswork Verb"),
+    ("glass-eq", "Glasswork EQ"),
 ];
 
 fn main() -> ExitCode {

@@ -13,7 +13,13 @@ use std::sync::{Mutex, OnceLock};
 
 /// Library names of the plugin crates under test (`glass-limit` builds `libglass_limit.so`).
 /// Adding a plugin here runs every check below on it.
-pub const PLUGINS: &[&str] = &["glass_limit", "glass_comp", "glass_echo"];
+pub const PLUGINS: &[&str] = &[
+    "glass_limit",
+    "glass_comp",
+    "glass_echo",
+    "glass_verb",
+    "glass_eq",
+];
 
 /// Largest block any test declares at activation.
 pub const MAX_BLOCK: u32 = 4096;

@@ -8,6 +8,7 @@ use egui::{Align, Align2, Color32, FontId, Layout, Pos2, Rect, RichText, Stroke,
 use glass_dsp::echo::{repeat_pattern, shaping_magnitude, EchoParams, Repeat, MAX_TAPS};
 use glass_dsp::tempo::valid_tempo;
 use glass_ui::hosted::HostedEditor;
+use glass_ui::layout::{columns, group, in_rect, weighted_columns};
 use glass_ui::{
     accent, LevelMeter, LevelMeterState, ParamChoice, ParamKnob, ParamToggle, StereoReading, Theme,
 };
@@ -110,49 +111,6 @@ pub fn sync_readout(p: &EchoParams) -> String {
         }
         _ => format!("{notes}: no host tempo, free time {times}"),
     }
-}
-
-/// Paints a group panel with its caption in `rect` and returns the area
-/// left for its controls.
-fn group(ui: &egui::Ui, rect: Rect, title: &str, theme: &Theme) -> Rect {
-    let painter = ui.painter();
-    painter.rect(
-        rect,
-        4.0,
-        theme.panel,
-        Stroke::new(1.0, theme.outline),
-        egui::StrokeKind::Inside,
-    );
-    painter.text(
-        rect.min + Vec2::new(8.0, 5.0),
-        Align2::LEFT_TOP,
-        title.to_uppercase(),
-        FontId::proportional(glass_ui::theme::SMALL_TEXT_PT),
-        theme.text_dim,
-    );
-    Rect::from_min_max(rect.min + Vec2::new(6.0, 20.0), rect.max - Vec2::splat(6.0))
-}
-
-/// Splits `rect` into `n` equal columns.
-fn columns(rect: Rect, n: usize) -> Vec<Rect> {
-    let w = rect.width() / n.max(1) as f32;
-    (0..n)
-        .map(|i| {
-            Rect::from_min_size(
-                Pos2::new(rect.min.x + i as f32 * w, rect.min.y),
-                Vec2::new(w, rect.height()),
-            )
-        })
-        .collect()
-}
-
-fn in_rect(ui: &mut egui::Ui, rect: Rect, add: impl FnOnce(&mut egui::Ui)) {
-    ui.scope_builder(
-        UiBuilder::new()
-            .max_rect(rect)
-            .layout(Layout::top_down(Align::Center)),
-        add,
-    );
 }
 
 impl EchoEditor {
@@ -328,19 +286,7 @@ impl EchoEditor {
         } else {
             [2.4f32, 2.2, 1.5, 4.0, 1.8]
         };
-        let total: f32 = weights.iter().sum();
-        let gap = 6.0;
-        let usable = rect.width() - gap * (weights.len() - 1) as f32;
-        let mut x = rect.min.x;
-        let mut rects = Vec::with_capacity(weights.len());
-        for w in weights {
-            let width = usable * w / total;
-            rects.push(Rect::from_min_size(
-                Pos2::new(x, rect.min.y),
-                Vec2::new(width, rect.height()),
-            ));
-            x += width + gap;
-        }
+        let rects = weighted_columns(rect, &weights, 6.0);
         let knob = |inner: Rect, cols: usize| {
             (inner.width() / cols as f32 * 0.7)
                 .min(inner.height() * 0.42)

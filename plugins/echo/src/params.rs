@@ -5,7 +5,8 @@ use glass_dsp::echo::{
     Character as DspCharacter, EchoMode, EchoParams, Tap, TimeChange, HPF_OFF_HZ, LPF_OFF_HZ,
     MAX_FEEDBACK, MAX_TAPS, MAX_TIME_MS, MIN_TIME_MS,
 };
-use glass_dsp::tempo::{Note, NoteModifier, NoteValue, MAX_SWING, STRAIGHT_SWING};
+use glass_dsp::tempo::{Note, MAX_SWING, STRAIGHT_SWING};
+pub use glass_ui::note_param::{ModParam, NoteParam};
 use glass_ui::param_text::hz_or_off;
 use nice_plug::prelude::*;
 
@@ -58,80 +59,6 @@ pub enum Change {
     #[id = "crossfade"]
     #[name = "Crossfade"]
     Crossfade,
-}
-
-/// Synced note value as shown to the host.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoteParam {
-    /// 1/64.
-    #[id = "1/64"]
-    #[name = "1/64"]
-    N64,
-    /// 1/32.
-    #[id = "1/32"]
-    #[name = "1/32"]
-    N32,
-    /// 1/16.
-    #[id = "1/16"]
-    #[name = "1/16"]
-    N16,
-    /// 1/8.
-    #[id = "1/8"]
-    #[name = "1/8"]
-    N8,
-    /// 1/4.
-    #[id = "1/4"]
-    #[name = "1/4"]
-    N4,
-    /// 1/2.
-    #[id = "1/2"]
-    #[name = "1/2"]
-    N2,
-    /// 1/1.
-    #[id = "1/1"]
-    #[name = "1/1"]
-    N1,
-}
-
-impl NoteParam {
-    fn value(self) -> NoteValue {
-        match self {
-            Self::N64 => NoteValue::SixtyFourth,
-            Self::N32 => NoteValue::ThirtySecond,
-            Self::N16 => NoteValue::Sixteenth,
-            Self::N8 => NoteValue::Eighth,
-            Self::N4 => NoteValue::Quarter,
-            Self::N2 => NoteValue::Half,
-            Self::N1 => NoteValue::Whole,
-        }
-    }
-}
-
-/// Straight, dotted or triplet as shown to the host.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModParam {
-    /// Plain.
-    #[id = "straight"]
-    #[name = "Straight"]
-    Straight,
-    /// 3/2 of the value.
-    #[id = "dotted"]
-    #[name = "Dotted"]
-    Dotted,
-    /// 2/3 of the value.
-    #[id = "triplet"]
-    #[name = "Triplet"]
-    Triplet,
-}
-
-impl ModParam {
-    fn modifier(self) -> NoteModifier {
-        match self {
-            Self::Straight => NoteModifier::Straight,
-            Self::Dotted => NoteModifier::Dotted,
-            Self::Triplet => NoteModifier::Triplet,
-        }
-    }
 }
 
 fn percent(name: &str, default: f32, min: f32, max: f32) -> FloatParam {

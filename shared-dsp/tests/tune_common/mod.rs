@@ -472,6 +472,15 @@ pub enum Event {
     NoteOff(u8),
 }
 
+/// What [`render_full`] returns: output channels, pitch frames, note events
+/// at their absolute positions, and the tuner.
+pub type FullRender = (
+    Vec<Vec<f32>>,
+    Vec<glass_dsp::tuner::PitchFrame>,
+    Vec<(usize, glass_dsp::tuner::NoteEvent)>,
+    Tuner,
+);
+
 /// Renders planar `input` through a fresh tuner at `fs` in blocks of
 /// `block`, applying `events` (sorted by position) at their positions.
 /// Returns the output, every pitch frame, every note event with its
@@ -482,7 +491,7 @@ pub fn render_full(
     input: &[Vec<f32>],
     block: usize,
     events: &[(usize, Event)],
-) -> (Vec<Vec<f32>>, Vec<glass_dsp::tuner::PitchFrame>, Vec<(usize, glass_dsp::tuner::NoteEvent)>, Tuner) {
+) -> FullRender {
     let mut tuner = Tuner::new();
     tuner.set_params(p);
     tuner.prepare(fs, block.max(1), input.len());
