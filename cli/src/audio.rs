@@ -4,7 +4,9 @@ use crate::error::HostError;
 use crate::host::GlassHost;
 use crate::plugin::{AudioConfig, AudioLayout};
 use clack_extensions::tail::PluginTail;
-use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::event_types::{
+    NoteOffEvent, NoteOnEvent, ParamValueEvent, TransportEvent, TransportFlags,
+};
 use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
 use clack_host::utils::{BeatTime, SecondsTime};
@@ -24,6 +26,25 @@ pub struct ParamChange {
     pub value: f64,
 }
 
+/// A MIDI-style note on or off between the host and a plugin's note ports
+/// (`CLAP_EVENT_NOTE_ON` / `CLAP_EVENT_NOTE_OFF`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoteMessage {
+    /// Sample position relative to the block start.
+    pub time: u32,
+    /// MIDI key, 0..=127.
+    pub key: u8,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// Velocity, 0..=1 (note-off: release velocity).
+    pub velocity: f64,
+    /// Note on (`true`) or off.
+    pub on: bool,
+}
+
+/// Note events per block we reserve room for, each way.
+const NOTE_CAPACITY: usize = 256;
+
 /// Events per block we reserve room for; more still work but make the host allocate.
 const EVENT_CAPACITY: usize = 4096;
 
@@ -38,6 +59,9 @@ pub(crate) struct AudioIo {
     output_ports: AudioPorts,
     in_events: EventBuffer,
     out_events: EventBuffer,
+    /// Notes to send with the next block, and those the last block sent.
+    notes_in: Vec<NoteMessage>,
+    notes_out: Vec<NoteMessage>,
 }
 
 impl AudioIo {
@@ -66,6 +90,8 @@ impl AudioIo {
             ),
             in_events: EventBuffer::with_capacity(EVENT_CAPACITY),
             out_events: EventBuffer::with_capacity(EVENT_CAPACITY),
+            notes_in: Vec::with_capacity(NOTE_CAPACITY),
+            notes_out: Vec::with_capacity(NOTE_CAPACITY),
         }
     }
 }
@@ -131,6 +157,19 @@ impl AudioThread<'_> {
             time_signature_numerator: 4,
             time_signature_denominator: 4,
         })
+    }
+
+    /// Note events to send to the plugin's note input with the next block (block-relative
+    /// times, sorted, below that block's length), replacing any queued before. Without a
+    /// call, blocks carry no notes. Allocation-free up to 256 notes.
+    pub fn queue_notes(&mut self, notes: &[NoteMessage]) {
+        self.io.notes_in.clear();
+        self.io.notes_in.extend_from_slice(notes);
+    }
+
+    /// The note events the plugin sent on its note output during the last block, in order.
+    pub fn notes_out(&self) -> &[NoteMessage] {
+        &self.io.notes_out
     }
 
     /// Samples processed in this session so far (the `steady_time` of the next block).
@@ -285,20 +324,59 @@ impl AudioThread<'_> {
         io.in_events.clear();
         io.out_events.clear();
         let mut last_time = 0;
+        // Notes and parameter changes go out merged in time order, a note
+        // before a parameter change at the same sample.
+        let mut notes = std::mem::take(&mut io.notes_in);
+        let mut next_note = 0;
+        let mut push_notes_until = |io: &mut AudioIo, until: u32, notes: &[NoteMessage]| {
+            while let Some(n) = notes.get(next_note).filter(|n| n.time <= until) {
+                let pckn = Pckn::new(
+                    0u16,
+                    u16::from(n.channel.min(15)),
+                    u16::from(n.key.min(127)),
+                    clack_host::events::Match::All,
+                );
+                if n.on {
+                    io.in_events
+                        .push(&NoteOnEvent::new(n.time, pckn, n.velocity));
+                } else {
+                    io.in_events
+                        .push(&NoteOffEvent::new(n.time, pckn, n.velocity));
+                }
+                next_note += 1;
+            }
+        };
+        if notes.windows(2).any(|w| w[1].time < w[0].time)
+            || notes
+                .last()
+                .is_some_and(|n| n.time as usize >= frames.max(1))
+        {
+            io.notes_in = notes;
+            return Err(HostError::Buffers(format!(
+                "notes are unsorted or outside the block of {frames} frames"
+            )));
+        }
         for e in events {
             let time = u32::try_from(e.time).unwrap_or(u32::MAX);
             if (time as usize >= frames.max(1)) || time < last_time {
+                io.notes_in = notes;
                 return Err(HostError::Buffers(format!(
                     "event at {} is unsorted or outside the block of {frames} frames",
                     e.time
                 )));
             }
             last_time = time;
-            let id = ClapId::from_raw(e.id)
-                .ok_or_else(|| HostError::Param(format!("invalid parameter id {}", e.id)))?;
+            let Some(id) = ClapId::from_raw(e.id) else {
+                io.notes_in = notes;
+                return Err(HostError::Param(format!("invalid parameter id {}", e.id)));
+            };
+            push_notes_until(io, time, &notes);
             io.in_events
                 .push(&ParamValueEvent::new(time, id, Pckn::match_all(), e.value));
         }
+        push_notes_until(io, u32::MAX, &notes);
+        notes.clear();
+        io.notes_in = notes;
         if !self.aux_filled {
             for (p, port) in io.inputs.iter_mut().enumerate() {
                 if Some(p) != io.main_input {
@@ -339,6 +417,26 @@ impl AudioThread<'_> {
                 transport.as_ref(),
             )
             .map_err(|e| HostError::Process(e.to_string()))?;
+        let io = &mut *self.io;
+        io.notes_out.clear();
+        for e in io.out_events.iter() {
+            let (time, key, channel, velocity, on) = if let Some(n) = e.as_event::<NoteOnEvent>() {
+                (n.header().time(), n.key(), n.channel(), n.velocity(), true)
+            } else if let Some(n) = e.as_event::<NoteOffEvent>() {
+                (n.header().time(), n.key(), n.channel(), n.velocity(), false)
+            } else {
+                continue;
+            };
+            if io.notes_out.len() < NOTE_CAPACITY {
+                io.notes_out.push(NoteMessage {
+                    time,
+                    key: key.into_specific().map_or(0, |k| k.min(127) as u8),
+                    channel: channel.into_specific().map_or(0, |c| c.min(15) as u8),
+                    velocity,
+                    on,
+                });
+            }
+        }
         self.steady_time += frames as u64;
         Ok(status)
     }

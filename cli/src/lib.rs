@@ -51,7 +51,7 @@ pub mod signal;
 pub mod vst3host;
 pub mod wav;
 
-pub use audio::{AudioThread, ParamChange, Tail};
+pub use audio::{AudioThread, NoteMessage, ParamChange, Tail};
 pub use error::HostError;
 pub use library::{PluginDescription, PluginLibrary};
 pub use params::{ParamInfo, ParamInfoFlags};

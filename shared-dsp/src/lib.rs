@@ -48,6 +48,7 @@ pub mod sliding;
 pub mod smoother;
 pub mod spectrum_analyser;
 pub mod svf;
+pub mod synthetic_voice;
 pub mod tape;
 pub mod tempo;
 pub mod transpose;

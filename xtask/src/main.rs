@@ -23,6 +23,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("glass-comp", "Glasswork Comp"),
     ("glass-echo", "Glasswork Echo"),
     ("glass-verb", "Glasswork Verb"),
+    ("glass-tune", "Glasswork Tune"),
     ("glass-eq", "Glasswork EQ"),
 ];
 

@@ -19,6 +19,7 @@ pub const PLUGINS: &[&str] = &[
     "glass_echo",
     "glass_verb",
     "glass_eq",
+    "glass_tune",
 ];
 
 /// Largest block any test declares at activation.
