@@ -225,6 +225,52 @@ const CASES: &[Case] = &[
         },
         same_level_after_reopening: true,
     },
+    Case {
+        lib: "glass_tune",
+        // A steady sine at a fixed frequency between about 400 Hz and 2 kHz
+        // (the generator's frequency depends on the capture port; the plain
+        // "Sine Wave" device picks a random one each run, anywhere from
+        // 20 Hz to 9.6 kHz).
+        device: "Sine Wave 1K, 1/3 Oct",
+        trim: 1.0,
+        // The sine is a voice to the detector (instrument range): hard
+        // correction to the nearest note of the chromatic scale, an octave
+        // down. The output must be that note's frequency exactly, whatever
+        // the generator's own.
+        set: &[
+            ("Voice", 3.0),
+            ("Scale", 0.0),
+            ("Retune", 0.0),
+            ("Amount", 100.0),
+            ("Transpose", -12.0),
+            ("Formant", 0.0),
+        ],
+        check: |dry, wet| {
+            let fs = f64::from(dry.sample_rate);
+            let dry_half = second_half(dry);
+            let wet_half = second_half(wet);
+            let dry_rms = rms_db(&dry_half);
+            if !(-40.0..-10.0).contains(&dry_rms) {
+                return Err(format!("dry RMS {dry_rms:.2} dBFS is not the test sine"));
+            }
+            let f_in = common::tone_frequency(&dry_half.channels[0], fs, 100.0, 2500.0);
+            let note = (69.0 + 12.0 * (f_in / 440.0).log2()).round();
+            let expected = 0.5 * 440.0 * ((note - 69.0) / 12.0).exp2();
+            let f_out = common::tone_frequency(&wet_half.channels[0], fs, 50.0, 1250.0);
+            let cents = 1200.0 * (f_out / expected).log2();
+            if cents.abs() > 2.0 {
+                return Err(format!(
+                    "input {f_in:.3} Hz (note {note}): output {f_out:.3} Hz, {cents:+.2} cents \
+                     from {expected:.3} Hz (the note an octave down)"
+                ));
+            }
+            Ok(format!(
+                "input {f_in:.2} Hz, output {f_out:.3} Hz = note {} an octave down {cents:+.2} cents",
+                note as i32
+            ))
+        },
+        same_level_after_reopening: true,
+    },
 ];
 
 /// Glasswork Echo on the dummy backend's impulses (at irregular intervals):

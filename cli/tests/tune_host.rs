@@ -163,28 +163,11 @@ fn melody() -> (Vec<Note>, Vec<f32>) {
     (notes, x)
 }
 
-/// Frequency of the steady tone in `y[from..to]` by autocorrelation over
-/// `lo..hi` Hz with parabolic interpolation, Hz. Enough to tell notes
-/// apart (a few cents); the kernel's own tests hold the accuracy figures.
+/// Frequency of the steady tone in `y[from..to]` between `lo` and `hi`
+/// Hz. Enough to tell notes apart to a fraction of a cent; the kernel's own
+/// tests hold the accuracy figures.
 fn pitch(y: &[f32], from: usize, to: usize, lo: f64, hi: f64) -> f64 {
-    let s = &y[from..to];
-    let (min_lag, max_lag) = ((FS / hi) as usize, (FS / lo) as usize + 1);
-    let n = s.len() - max_lag - 1;
-    let r = |lag: usize| -> f64 {
-        (0..n)
-            .map(|i| f64::from(s[i]) * f64::from(s[i + lag]))
-            .sum::<f64>()
-    };
-    let rs: Vec<f64> = (min_lag - 1..=max_lag + 1).map(r).collect();
-    // The shortest lag whose peak comes within 10 % of the highest: a
-    // longer one would be a multiple of the period (an octave below).
-    let top = rs.iter().copied().fold(f64::MIN, f64::max);
-    let best = (1..rs.len() - 1)
-        .find(|&i| rs[i] >= 0.9 * top && rs[i] >= rs[i - 1] && rs[i] >= rs[i + 1])
-        .unwrap_or(1);
-    let (a, b, c) = (rs[best - 1], rs[best], rs[best + 1]);
-    let shift = 0.5 * (a - c) / (a - 2.0 * b + c);
-    FS / ((min_lag - 1 + best) as f64 + shift)
+    common::tone_frequency(&y[from..to], FS, lo, hi)
 }
 
 fn cents(f: f64, target: f64) -> f64 {

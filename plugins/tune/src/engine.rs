@@ -70,8 +70,7 @@ pub enum TargetEvent {
     On(u8),
     /// Note released.
     Off(u8),
-    /// All notes released (MIDI all-notes-off, all-sound-off, transport
-    /// stop).
+    /// All notes released (a note-off or choke for any key).
     AllOff,
 }
 

@@ -50,10 +50,6 @@ impl Default for GlassTune {
     }
 }
 
-/// MIDI controller numbers that release every held note.
-const CC_ALL_SOUND_OFF: u8 = 120;
-const CC_ALL_NOTES_OFF: u8 = 123;
-
 /// The target-input meaning of a host note event, if it has one. A
 /// note-off or choke for any key (a CLAP wildcard) releases every note.
 fn target_event<S>(event: &NoteEvent<S>) -> Option<TargetEvent> {
@@ -72,9 +68,6 @@ fn target_event<S>(event: &NoteEvent<S>) -> Option<TargetEvent> {
             Key::Number(key) => TargetEvent::Off(key),
             Key::Wildcard => TargetEvent::AllOff,
         }),
-        NoteEvent::MidiCC { cc, .. } if cc == CC_ALL_SOUND_OFF || cc == CC_ALL_NOTES_OFF => {
-            Some(TargetEvent::AllOff)
-        }
         _ => None,
     }
 }
@@ -146,8 +139,11 @@ impl Plugin for GlassTune {
     ];
 
     // Target notes arrive as note events (CLAP note port, VST3 event bus);
-    // CCs for all-notes-off. Detected notes leave on the note output.
-    const MIDI_INPUT: MidiConfig = MidiConfig::MidiCCs;
+    // detected notes leave on the note output. Not `MidiCCs`: in VST3 that
+    // adds 2 000-odd proxy parameters for controllers the plugin ignores
+    // (hosts send note-offs for held notes when the transport stops, and
+    // `reset` releases every held note).
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
     const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
@@ -230,7 +226,8 @@ impl Plugin for GlassTune {
         if self.editor_state.is_open() {
             self.repaint.request_repaint();
         }
-        ProcessStatus::Normal
+        // The input still in the delay line comes out after the input stops.
+        ProcessStatus::Tail(self.engine.latency())
     }
 }
 
@@ -271,6 +268,17 @@ impl ClapPlugin for GlassTune {
                 page.add_param(&p.target.midi_target);
                 page.add_param(&p.output.midi_out);
             });
+            // The custom scale, eight switches to a page.
+            for (name, notes) in [
+                ("Custom C–G", &p.target.custom[..8]),
+                ("Custom G#–B", &p.target.custom[8..]),
+            ] {
+                section.add_page(name, |page| {
+                    for n in notes {
+                        page.add_param(&n.on);
+                    }
+                });
+            }
         });
     }
 }
