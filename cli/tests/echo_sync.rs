@@ -10,50 +10,13 @@
 
 mod common;
 
-use glass::{AudioConfig, ParamChange, Plugin, Tail};
+use glass::{ParamChange, Plugin, Tail};
 
 const FS: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
 fn echo() -> Plugin {
-    let library = common::library("glass_echo");
-    let id = library
-        .plugins()
-        .iter()
-        .find(|d| d.id == "audio.glasswork.echo")
-        .map(|d| d.id.clone())
-        .expect("glass_echo offers audio.glasswork.echo");
-    let mut plugin = library
-        .instantiate(&id)
-        .unwrap_or_else(|e| panic!("instantiate: {e}"));
-    plugin
-        .activate(AudioConfig::new(FS, common::MAX_BLOCK))
-        .unwrap_or_else(|e| panic!("activate: {e}"));
-    plugin
-}
-
-/// Parameter changes by name, each value given as the text a user would
-/// type (the plugin's own text-to-value conversion maps it; CLAP values are
-/// normalised).
-fn changes(plugin: &mut Plugin, values: &[(&str, &str)]) -> Vec<ParamChange> {
-    let params = plugin.params();
-    values
-        .iter()
-        .map(|(name, text)| {
-            let p = params
-                .iter()
-                .find(|p| p.name == *name)
-                .unwrap_or_else(|| panic!("no parameter {name:?}"));
-            let value = plugin
-                .text_to_value(p.id, text)
-                .unwrap_or_else(|e| panic!("{name} = {text:?}: {e}"));
-            ParamChange {
-                time: 0,
-                id: p.id,
-                value,
-            }
-        })
-        .collect()
+    common::activated("glass_echo", "audio.glasswork.echo", FS)
 }
 
 /// Wet only, clean, filters open, no modulation, no feedback.
@@ -124,7 +87,7 @@ fn synced_time_follows_the_host_tempo_to_the_sample() {
         let mut plugin = echo();
         let mut values = clean_wet();
         values.extend([("Sync", "On"), ("Note", note), ("Note Type", kind)]);
-        let set = changes(&mut plugin, &values);
+        let set = common::changes(&mut plugin, &values);
         let (delay, _) = impulse_peak(&mut plugin, &set, Some(tempo), expected + 4000);
         assert_eq!(
             delay, expected,
@@ -139,7 +102,7 @@ fn no_transport_or_zero_tempo_falls_back_to_the_time_in_ms() {
         let mut plugin = echo();
         let mut values = clean_wet();
         values.extend([("Sync", "On"), ("Time", "250")]);
-        let set = changes(&mut plugin, &values);
+        let set = common::changes(&mut plugin, &values);
         let (delay, _) = impulse_peak(&mut plugin, &set, tempo, 16_000);
         assert_eq!(delay, 12_000, "tempo {tempo:?}");
     }
@@ -150,14 +113,14 @@ fn reported_tail_follows_feedback_and_freeze() {
     let mut plugin = echo();
     let mut values = clean_wet();
     values.extend([("Time", "100"), ("Feedback", "50")]);
-    let set = changes(&mut plugin, &values);
+    let set = common::changes(&mut plugin, &values);
     let (_, tail) = impulse_peak(&mut plugin, &set, None, 2048);
     // ceil(100 / 6.02) = 17 repeats + 1 of margin, of 100 ms, plus 26.16 ms
     // of modulation and diffusion headroom.
     assert_eq!(tail, Tail::Finite((1.82616f64 * FS).ceil() as u32));
     for endless in [("Feedback", "100"), ("Freeze", "On")] {
         let mut plugin = echo();
-        let set = changes(&mut plugin, &[endless]);
+        let set = common::changes(&mut plugin, &[endless]);
         let (_, tail) = impulse_peak(&mut plugin, &set, None, 2048);
         assert_eq!(tail, Tail::Infinite, "{endless:?}");
     }

@@ -11,7 +11,7 @@
 
 mod common;
 
-use glass::{AudioConfig, NoteMessage, ParamChange, Plugin};
+use glass::{NoteMessage, ParamChange, Plugin};
 use glass_dsp::scale::ScaleKind;
 use glass_dsp::synthetic_voice::{hz, sing, Note, A};
 use glass_dsp::tuner::{TuneParams, Tuner};
@@ -19,43 +19,7 @@ use glass_dsp::tuner::{TuneParams, Tuner};
 const FS: f64 = 48_000.0;
 
 fn tune() -> Plugin {
-    let library = common::library("glass_tune");
-    let id = library
-        .plugins()
-        .iter()
-        .find(|d| d.id == "audio.glasswork.tune")
-        .map(|d| d.id.clone())
-        .expect("glass_tune offers audio.glasswork.tune");
-    let mut plugin = library
-        .instantiate(&id)
-        .unwrap_or_else(|e| panic!("instantiate: {e}"));
-    plugin
-        .activate(AudioConfig::new(FS, common::MAX_BLOCK))
-        .unwrap_or_else(|e| panic!("activate: {e}"));
-    plugin
-}
-
-/// Parameter changes by name, each value given as the text a user would
-/// type.
-fn changes(plugin: &mut Plugin, values: &[(&str, &str)]) -> Vec<ParamChange> {
-    let params = plugin.params();
-    values
-        .iter()
-        .map(|(name, text)| {
-            let p = params
-                .iter()
-                .find(|p| p.name == *name)
-                .unwrap_or_else(|| panic!("no parameter {name:?}"));
-            let value = plugin
-                .text_to_value(p.id, text)
-                .unwrap_or_else(|e| panic!("{name} = {text}: {e}"));
-            ParamChange {
-                time: 0,
-                id: p.id,
-                value,
-            }
-        })
-        .collect()
+    common::activated("glass_tune", "audio.glasswork.tune", FS)
 }
 
 /// A note on or off at absolute sample `at`.
@@ -183,7 +147,7 @@ fn latency_reported_is_ten_ms() {
 #[test]
 fn the_binary_is_the_kernel_with_the_host_s_settings() {
     let mut plugin = tune();
-    let settings = changes(
+    let settings = common::changes(
         &mut plugin,
         &[
             ("Key", "D"),
@@ -222,7 +186,7 @@ fn the_binary_is_the_kernel_with_the_host_s_settings() {
 #[test]
 fn held_midi_notes_are_the_targets() {
     let mut plugin = tune();
-    let settings = changes(&mut plugin, &[("Retune", "0"), ("Scale", "Chromatic")]);
+    let settings = common::changes(&mut plugin, &[("Retune", "0"), ("Scale", "Chromatic")]);
     let (notes, x) = melody();
     // Hold E4 (64) through the first note and G4 (67) through the last.
     // Held notes give pitch classes: the voice goes to the nearest E or G
@@ -327,7 +291,7 @@ fn detected_notes_come_out_as_midi_in_the_order_sung() {
         "the last note is released in the silence after it"
     );
     // MIDI out off: nothing is sent.
-    let off = changes(&mut plugin, &[("MIDI Out", "Off")]);
+    let off = common::changes(&mut plugin, &[("MIDI Out", "Off")]);
     let (_, sent) = run(&mut plugin, &off, &x, 256, &[]);
     assert!(
         sent.is_empty(),

@@ -11,7 +11,7 @@
 
 mod common;
 
-use glass::{AudioConfig, ParamChange, Plugin, Tail};
+use glass::{ParamChange, Plugin, Tail};
 use glass_dsp::reverb::{Reverb, ReverbParams};
 
 const FS: f64 = 48_000.0;
@@ -21,43 +21,7 @@ const BLOCK: usize = 512;
 const FIRST_TAP: usize = 206;
 
 fn verb() -> Plugin {
-    let library = common::library("glass_verb");
-    let id = library
-        .plugins()
-        .iter()
-        .find(|d| d.id == "audio.glasswork.verb")
-        .map(|d| d.id.clone())
-        .expect("glass_verb offers audio.glasswork.verb");
-    let mut plugin = library
-        .instantiate(&id)
-        .unwrap_or_else(|e| panic!("instantiate: {e}"));
-    plugin
-        .activate(AudioConfig::new(FS, common::MAX_BLOCK))
-        .unwrap_or_else(|e| panic!("activate: {e}"));
-    plugin
-}
-
-/// Parameter changes by name, each value given as the text a user would
-/// type (the plugin's own text-to-value conversion maps it).
-fn changes(plugin: &mut Plugin, values: &[(&str, &str)]) -> Vec<ParamChange> {
-    let params = plugin.params();
-    values
-        .iter()
-        .map(|(name, text)| {
-            let p = params
-                .iter()
-                .find(|p| p.name == *name)
-                .unwrap_or_else(|| panic!("no parameter {name:?}"));
-            let value = plugin
-                .text_to_value(p.id, text)
-                .unwrap_or_else(|e| panic!("{name} = {text:?}: {e}"));
-            ParamChange {
-                time: 0,
-                id: p.id,
-                value,
-            }
-        })
-        .collect()
+    common::activated("glass_verb", "audio.glasswork.verb", FS)
 }
 
 /// Wet only, early reflections only, full size: the output starts exactly
@@ -130,7 +94,7 @@ fn synced_pre_delay_follows_the_host_tempo_to_the_sample() {
             ("Pre-Delay Note", note),
             ("Pre-Delay Note Type", kind),
         ]);
-        let set = changes(&mut plugin, &values);
+        let set = common::changes(&mut plugin, &values);
         let (onset, _) = impulse_onset(&mut plugin, &set, Some(tempo), expected + 4_000);
         assert_eq!(
             onset,
@@ -146,7 +110,7 @@ fn no_transport_falls_back_to_the_pre_delay_in_ms() {
         let mut plugin = verb();
         let mut values = early_wet();
         values.extend([("Pre-Delay Sync", sync), ("Pre-Delay", "33")]);
-        let set = changes(&mut plugin, &values);
+        let set = common::changes(&mut plugin, &values);
         let (onset, _) = impulse_onset(&mut plugin, &set, tempo, 6_000);
         // 33 ms = 1 584 samples.
         assert_eq!(
@@ -160,7 +124,7 @@ fn no_transport_falls_back_to_the_pre_delay_in_ms() {
 #[test]
 fn reported_tail_covers_the_slowest_band_and_freeze_is_endless() {
     let mut plugin = verb();
-    let set = changes(
+    let set = common::changes(
         &mut plugin,
         &[
             ("Decay", "3"),
@@ -192,7 +156,7 @@ fn reported_tail_covers_the_slowest_band_and_freeze_is_endless() {
     );
 
     let mut plugin = verb();
-    let set = changes(&mut plugin, &[("Freeze", "On")]);
+    let set = common::changes(&mut plugin, &[("Freeze", "On")]);
     let (_, tail) = impulse_onset(&mut plugin, &set, None, 2048);
     assert_eq!(tail, Tail::Infinite);
 }

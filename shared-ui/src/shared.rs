@@ -99,6 +99,23 @@ pub struct StereoReading {
     pub rms: [f32; 2],
 }
 
+/// Sample peaks of the first `len` samples of up to two channels (left,
+/// right; a mono channel is copied to both sides), linear, ignoring
+/// non-finite samples: what a block's meter shows. Realtime-safe.
+pub fn block_peaks(chans: &[&mut [f32]], len: usize) -> [f32; 2] {
+    let mut p = [0.0f32; 2];
+    for (c, ch) in chans.iter().take(2).enumerate() {
+        p[c] = ch[..len.min(ch.len())]
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+    }
+    if chans.len() == 1 {
+        p[1] = p[0];
+    }
+    p
+}
+
 impl StereoMeter {
     /// A meter resting at silence.
     pub fn new() -> Self {
@@ -291,6 +308,16 @@ impl<T> std::fmt::Debug for HistoryFifo<T> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn block_peaks_ignore_non_finite_samples_and_copy_mono() {
+        let mut a = [0.1f32, -0.5, f32::NAN, 0.2];
+        let mut b = [f32::INFINITY, 0.3, -0.25, 0.9];
+        assert_eq!(block_peaks(&[&mut a[..], &mut b[..]], 3), [0.5, 0.3]);
+        assert_eq!(block_peaks(&[&mut a[..]], usize::MAX), [0.5, 0.5]);
+        assert_eq!(block_peaks(&[], 4), [0.0, 0.0]);
+    }
+
     use super::*;
     use std::sync::Arc;
 

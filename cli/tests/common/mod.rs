@@ -7,7 +7,7 @@ pub mod display;
 
 use glass::discovery::{build_dir, cdylib_path};
 use glass::render::BlockPlan;
-use glass::{AudioConfig, Plugin, PluginLibrary};
+use glass::{AudioConfig, ParamChange, Plugin, PluginLibrary};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -141,4 +141,45 @@ pub fn tone_frequency(x: &[f32], fs: f64, lo: f64, hi: f64) -> f64 {
         0.0
     };
     fs / ((min_lag - 1 + best) as f64 + shift)
+}
+
+/// The plugin `id` of binary `lib`, instantiated and activated at `fs` Hz
+/// with blocks of up to [`MAX_BLOCK`].
+pub fn activated(lib: &'static str, id: &str, fs: f64) -> Plugin {
+    let library = library(lib);
+    assert!(
+        library.plugins().iter().any(|d| d.id == id),
+        "{lib} does not offer {id}"
+    );
+    let mut plugin = library
+        .instantiate(id)
+        .unwrap_or_else(|e| panic!("{lib}: instantiate {id}: {e}"));
+    plugin
+        .activate(AudioConfig::new(fs, MAX_BLOCK))
+        .unwrap_or_else(|e| panic!("{lib}: activate: {e}"));
+    plugin
+}
+
+/// Parameter changes at time 0 by name, each value given as the text a user
+/// would type (the plugin's own text-to-value conversion maps it; CLAP
+/// values are plain).
+pub fn changes(plugin: &mut Plugin, values: &[(&str, &str)]) -> Vec<ParamChange> {
+    let params = plugin.params();
+    values
+        .iter()
+        .map(|(name, text)| {
+            let p = params
+                .iter()
+                .find(|p| p.name == *name)
+                .unwrap_or_else(|| panic!("no parameter {name:?}"));
+            let value = plugin
+                .text_to_value(p.id, text)
+                .unwrap_or_else(|e| panic!("{name} = {text:?}: {e}"));
+            ParamChange {
+                time: 0,
+                id: p.id,
+                value,
+            }
+        })
+        .collect()
 }

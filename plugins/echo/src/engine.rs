@@ -6,6 +6,7 @@
 
 use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::echo::{Echo, EchoParams};
+use glass_ui::shared::block_peaks;
 use glass_ui::{MeterValue, StereoMeter};
 use std::sync::Arc;
 
@@ -42,12 +43,6 @@ pub enum Tail {
 pub struct EchoEngine {
     shared: Arc<EchoShared>,
     echo: Echo,
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f32, |m, v| m.max(v.abs()))
 }
 
 impl EchoEngine {
@@ -98,22 +93,10 @@ impl EchoEngine {
         let _ftz = FlushDenormals::new();
         let nch = chans.len().min(2);
         let chans = &mut chans[..nch];
-        let mut in_peak = [0.0f32; 2];
-        for (c, ch) in chans.iter().enumerate() {
-            in_peak[c] = peak(ch);
-        }
-        if nch == 1 {
-            in_peak[1] = in_peak[0];
-        }
+        let in_peak = block_peaks(chans, usize::MAX);
         self.echo.set_params(params);
         self.echo.process(chans);
-        let mut out_peak = [0.0f32; 2];
-        for (c, ch) in chans.iter().enumerate() {
-            out_peak[c] = peak(ch);
-        }
-        if nch == 1 {
-            out_peak[1] = out_peak[0];
-        }
+        let out_peak = block_peaks(chans, usize::MAX);
         let s = &self.shared;
         s.input.record_peaks(in_peak, in_peak);
         s.output.record_peaks(out_peak, out_peak);

@@ -6,6 +6,7 @@
 use glass_dsp::delay_line::DelayLine;
 use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::eq::{Eq, EqParams, PhaseMode, MAX_BANDS};
+use glass_ui::shared::block_peaks;
 use glass_ui::{HistoryFifo, MeterValue, StereoMeter};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -118,20 +119,6 @@ const BYPASS_FADE_MS: f32 = 10.0;
 /// Block the bypass crossfade works in (a scratch copy of the input).
 const DRY_BLOCK: usize = 256;
 
-fn peaks(chans: &[&mut [f32]], len: usize) -> [f32; 2] {
-    let mut p = [0.0f32; 2];
-    for (c, ch) in chans.iter().take(2).enumerate() {
-        p[c] = ch[..len]
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0f32, |m, v| m.max(v.abs()));
-    }
-    if chans.len() == 1 {
-        p[1] = p[0];
-    }
-    p
-}
-
 impl EqEngine {
     /// An engine publishing to `shared`; call [`EqEngine::prepare`].
     pub fn new(shared: Arc<EqShared>) -> Self {
@@ -206,7 +193,7 @@ impl EqEngine {
         let nch = chans.len().min(2);
         let chans = &mut chans[..nch];
         let len = chans.iter().map(|c| c.len()).min().unwrap_or(0);
-        let input = peaks(chans, len);
+        let input = block_peaks(chans, len);
         self.pre.write(chans, len, &self.shared.pre);
         self.eq.set_params(params);
         let latency = self.eq.latency();
@@ -257,7 +244,7 @@ impl EqEngine {
             pos += n;
         }
         self.post.write(chans, len, &self.shared.post);
-        let output = peaks(chans, len);
+        let output = block_peaks(chans, len);
         let s = &self.shared;
         s.input.record_peaks(input, input);
         s.output.record_peaks(output, output);

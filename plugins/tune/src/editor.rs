@@ -339,7 +339,7 @@ impl TuneEditor {
                 as u8
         });
         let target =
-            (latest.voiced && latest.target_note >= 0).then(|| (latest.target_note % 12) as u8);
+            (latest.voiced && latest.target_note >= 0).then_some((latest.target_note % 12) as u8);
         let held = (0..128u8)
             .filter(|&n| self.shared.is_held(n))
             .fold(0u16, |m, n| m | 1 << (n % 12));

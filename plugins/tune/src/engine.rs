@@ -6,6 +6,7 @@
 
 use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::tuner::{NoteEvent, NoteEventKind, PitchFrame, TuneParams, Tuner};
+use glass_ui::shared::block_peaks;
 use glass_ui::{HistoryFifo, MeterValue, StereoMeter};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -78,23 +79,6 @@ pub enum TargetEvent {
 pub struct TuneEngine {
     shared: Arc<TuneShared>,
     tuner: Tuner,
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f32, |m, v| m.max(v.abs()))
-}
-
-fn peaks(chans: &[&mut [f32]]) -> [f32; 2] {
-    let mut p = [0.0f32; 2];
-    for (c, ch) in chans.iter().take(2).enumerate() {
-        p[c] = peak(ch);
-    }
-    if chans.len() == 1 {
-        p[1] = p[0];
-    }
-    p
 }
 
 impl TuneEngine {
@@ -173,10 +157,10 @@ impl TuneEngine {
         let _ftz = FlushDenormals::new();
         let nch = chans.len().min(2);
         let chans = &mut chans[..nch];
-        let input = peaks(chans);
+        let input = block_peaks(chans, usize::MAX);
         self.tuner.set_params(params);
         self.tuner.process(chans);
-        let output = peaks(chans);
+        let output = block_peaks(chans, usize::MAX);
         let s = &self.shared;
         s.input.record_peaks(input, input);
         s.output.record_peaks(output, output);

@@ -10,7 +10,7 @@ use glass_tune::editor::{toggle_custom_note, TuneEditor};
 use glass_tune::engine::{TargetEvent, TuneEngine, TuneShared};
 use glass_tune::params::{KeyParam, MidiTargetParam, ScaleParam, TunePluginParams, VoiceParam};
 use glass_ui::{accent, snapshot, Theme};
-use nice_plug::params::{InternalParamMut, Param, Params};
+use nice_plug::params::{InternalParamMut, Params};
 use nice_plug::prelude::{Enum, GuiContextInner, ParamPtr, ParamSetter, PluginApi, PluginState};
 use std::sync::{Arc, Mutex};
 

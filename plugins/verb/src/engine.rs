@@ -6,6 +6,7 @@
 
 use glass_dsp::denormal::FlushDenormals;
 use glass_dsp::reverb::{Reverb, ReverbParams};
+use glass_ui::shared::block_peaks;
 use glass_ui::{MeterValue, StereoMeter};
 use std::sync::Arc;
 
@@ -49,24 +50,6 @@ pub enum Tail {
 pub struct VerbEngine {
     shared: Arc<VerbShared>,
     reverb: Reverb,
-}
-
-fn peak(x: &[f32]) -> f32 {
-    x.iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f32, |m, v| m.max(v.abs()))
-}
-
-/// Peaks of up to two channels, a mono one copied to both sides.
-fn peaks(chans: &[&mut [f32]]) -> [f32; 2] {
-    let mut p = [0.0f32; 2];
-    for (c, ch) in chans.iter().take(2).enumerate() {
-        p[c] = peak(ch);
-    }
-    if chans.len() == 1 {
-        p[1] = p[0];
-    }
-    p
 }
 
 impl VerbEngine {
@@ -120,10 +103,10 @@ impl VerbEngine {
         let _ftz = FlushDenormals::new();
         let nch = chans.len().min(2);
         let chans = &mut chans[..nch];
-        let input = peaks(chans);
+        let input = block_peaks(chans, usize::MAX);
         self.reverb.set_params(params);
         self.reverb.process(chans);
-        let output = peaks(chans);
+        let output = block_peaks(chans, usize::MAX);
         let mut wet = self.reverb.take_wet_peaks();
         if nch == 1 {
             // The mono output averages the two sides; the louder side's
