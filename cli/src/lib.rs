@@ -48,6 +48,7 @@ pub mod render;
 pub mod resample;
 pub mod rng;
 pub mod signal;
+pub mod smf;
 pub mod vst3host;
 pub mod wav;
 

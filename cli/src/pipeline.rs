@@ -198,7 +198,7 @@ impl Default for Engine {
 }
 
 /// What one stage did besides its output.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageReport {
     /// Latency removed from the output, in samples.
     pub latency: u32,
@@ -206,6 +206,8 @@ pub struct StageReport {
     pub tail: Tail,
     /// Samples rendered after the input for the tail.
     pub tail_frames: usize,
+    /// Notes the plugin sent on its note output, lined up with the input.
+    pub notes: Vec<crate::render::TimedNote>,
 }
 
 /// Renders `clip` through `stage` (with `sidechain` on its auxiliary input, if it has one):
@@ -282,6 +284,7 @@ pub fn run_stage(
             latency: rendered.latency,
             tail: rendered.tail,
             tail_frames: rendered.tail_frames,
+            notes: rendered.notes,
         },
     ))
 }

@@ -145,9 +145,26 @@ fn copy_padded(dst: &mut [f32], src: &[f32], start: usize, n: usize) {
     dst[to - from..n].fill(0.0);
 }
 
+/// A note the plugin sent on its note output during a render.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedNote {
+    /// Sample position: from the session start in [`render`]; lined up with the input (latency
+    /// removed, at least 0) in [`render_compensated`].
+    pub frame: u64,
+    /// MIDI key, 0..=127.
+    pub key: u8,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// Velocity, 0..=1.
+    pub velocity: f64,
+    /// Note on (`true`) or off.
+    pub on: bool,
+}
+
 /// Processes `frames` samples of `feed` from the session's current position (silence where
-/// its signals are shorter or absent), appending the main output to `output`; `events` hold
-/// absolute times from the session start and must be sorted.
+/// its signals are shorter or absent), appending the main output to `output` and the notes
+/// the plugin sends to `notes`; `events` hold absolute times from the session start and must
+/// be sorted.
 fn process_span(
     audio: &mut AudioThread<'_>,
     feed: &Feed<'_>,
@@ -155,6 +172,7 @@ fn process_span(
     sizes: &mut BlockSizes,
     events: &[ParamChange],
     output: &mut [Vec<f32>],
+    notes: &mut Vec<TimedNote>,
 ) -> Result<(), HostError> {
     let input = feed.input;
     let with_aux = !feed.aux.is_empty() && audio.aux_input_channels() > 0;
@@ -194,6 +212,13 @@ fn process_span(
             audio.process_frames(n, block_events)?;
         }
         next_event = last;
+        notes.extend(audio.notes_out().iter().map(|n| TimedNote {
+            frame: start + u64::from(n.time),
+            key: n.key,
+            channel: n.channel,
+            velocity: n.velocity,
+            on: n.on,
+        }));
         if let Some(progress) = feed.progress {
             progress(n);
         }
@@ -223,7 +248,18 @@ pub fn render(
     let mut output = channels_with_capacity(plugin.layout().main_output_channels(), frames);
     let mut sizes = plan.sizes();
     let feed = Feed::main(input);
-    plugin.run(|audio| process_span(audio, &feed, frames, &mut sizes, &events, &mut output))??;
+    let mut notes = Vec::new();
+    plugin.run(|audio| {
+        process_span(
+            audio,
+            &feed,
+            frames,
+            &mut sizes,
+            &events,
+            &mut output,
+            &mut notes,
+        )
+    })??;
     Ok(output)
 }
 
@@ -239,6 +275,8 @@ pub struct Rendered {
     pub tail: Tail,
     /// Samples rendered after the input's end.
     pub tail_frames: usize,
+    /// Notes the plugin sent on its note output, in order, lined up with the input.
+    pub notes: Vec<TimedNote>,
 }
 
 /// Quiet threshold for ending an infinite tail: -120 dBFS.
@@ -296,9 +334,18 @@ pub fn render_compensated_with(
         aux: options.aux,
         progress: None,
     };
+    let mut notes = Vec::new();
     let (tail, tail_frames) = plugin.run(|audio| -> Result<(Tail, usize), HostError> {
         audio.set_tempo(options.tempo_bpm);
-        process_span(audio, &feed, frames, &mut sizes, &events, &mut output)?;
+        process_span(
+            audio,
+            &feed,
+            frames,
+            &mut sizes,
+            &events,
+            &mut output,
+            &mut notes,
+        )?;
         let tail = audio.tail();
         process_span(
             audio,
@@ -307,19 +354,36 @@ pub fn render_compensated_with(
             &mut sizes,
             &events,
             &mut output,
+            &mut notes,
         )?;
         let mut tail_frames = 0;
         match tail {
             Tail::Finite(n) => {
                 tail_frames = (n as usize).min(max_tail_frames);
-                process_span(audio, &after, tail_frames, &mut sizes, &events, &mut output)?;
+                process_span(
+                    audio,
+                    &after,
+                    tail_frames,
+                    &mut sizes,
+                    &events,
+                    &mut output,
+                    &mut notes,
+                )?;
             }
             Tail::Infinite => {
                 let mut quiet = 0;
                 while tail_frames < max_tail_frames && quiet < quiet_run {
                     let block = (config.max_frames as usize).min(max_tail_frames - tail_frames);
                     let before = output.first().map_or(0, Vec::len);
-                    process_span(audio, &after, block, &mut sizes, &events, &mut output)?;
+                    process_span(
+                        audio,
+                        &after,
+                        block,
+                        &mut sizes,
+                        &events,
+                        &mut output,
+                        &mut notes,
+                    )?;
                     for i in before..before + block {
                         if output.iter().all(|c| c[i].abs() < QUIET) {
                             quiet += 1;
@@ -339,11 +403,15 @@ pub fn render_compensated_with(
         channel.truncate(latency as usize + frames + tail_frames);
         channel.drain(..latency as usize);
     }
+    for n in &mut notes {
+        n.frame = n.frame.saturating_sub(u64::from(latency));
+    }
     Ok(Rendered {
         output,
         latency,
         tail,
         tail_frames,
+        notes,
     })
 }
 

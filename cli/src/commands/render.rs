@@ -27,6 +27,10 @@ pub(super) struct RenderArgs {
     /// Feed this file to the plugin's sidechain input (e.g. Comp with External Sidechain on).
     #[arg(long, value_name = "FILE")]
     sidechain: Option<PathBuf>,
+    /// Also write the notes the plugin sends (Tune's detected melody) to this Standard MIDI
+    /// File (.mid), lined up with the audio, at the --bpm tempo (120 without one).
+    #[arg(long = "midi-out", value_name = "FILE")]
+    midi_out: Option<PathBuf>,
     #[command(flatten)]
     paths: PluginPaths,
     #[command(flatten)]
@@ -84,12 +88,35 @@ pub(super) fn run(args: &RenderArgs) -> Result<(), String> {
     }
     let source = crate::decode::probe(&args.input)?;
     let encoding = args.out.encoding(&source, container)?;
-    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
+    for path in std::iter::once(&args.output).chain(&args.midi_out) {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(format!(
+                    "cannot write {}: the directory {} does not exist",
+                    path.display(),
+                    parent.display()
+                ));
+            }
+        }
+    }
+    if let Some(midi) = &args.midi_out {
+        let ext = midi
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if !matches!(ext.as_deref(), Some("mid" | "midi")) {
             return Err(format!(
-                "cannot write {}: the directory {} does not exist",
-                args.output.display(),
-                parent.display()
+                "{}: the MIDI output must end in .mid or .midi",
+                midi.display()
+            ));
+        }
+        if midi == &args.output
+            || super::same_file(midi, &args.output)
+            || super::same_file(midi, &args.input)
+        {
+            return Err(format!(
+                "{} is also the audio input or output",
+                midi.display()
             ));
         }
     }
@@ -123,5 +150,20 @@ pub(super) fn run(args: &RenderArgs) -> Result<(), String> {
         clip.sample_rate,
         report.latency
     );
+    if let Some(midi) = &args.midi_out {
+        let ons = report.notes.iter().filter(|n| n.on).count();
+        if ons == 0 {
+            eprintln!(
+                "warning: {} sent no notes, so {} was not written (only plugins with a note \
+                 output, such as Tune with MIDI Out on, send any)",
+                stage.plugin.name,
+                midi.display()
+            );
+        } else {
+            let bpm = engine.tempo_bpm.unwrap_or(120.0);
+            crate::smf::write(midi, &report.notes, clip.sample_rate, bpm)?;
+            println!("{ons} notes -> {} ({bpm} BPM)", midi.display());
+        }
+    }
     Ok(())
 }
