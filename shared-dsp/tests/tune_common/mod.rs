@@ -526,3 +526,124 @@ pub fn render_full(
     }
     (out, frames, notes, tuner)
 }
+
+/// `x` read at `ratio` times its speed (`y[n] = x(n · ratio)`): a plain
+/// resampling pitch shifter, which moves the formants with the pitch.
+/// Windowed-sinc interpolation (64 taps, Blackman window, cut-off at the
+/// lower of the two Nyquist frequencies).
+pub fn resample(x: &[f32], ratio: f64) -> Vec<f32> {
+    const HALF: isize = 32;
+    let cut = ratio.recip().min(1.0);
+    let n = (x.len() as f64 / ratio).floor() as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 * ratio;
+            let k0 = t.floor() as isize;
+            let mut acc = 0.0;
+            for k in k0 - HALF + 1..=k0 + HALF {
+                if k < 0 || k as usize >= x.len() {
+                    continue;
+                }
+                let d = t - k as f64;
+                let w = 0.42
+                    + 0.5 * (PI * d / HALF as f64).cos()
+                    + 0.08 * (TAU * d / HALF as f64).cos();
+                let sinc = if d.abs() < 1e-12 {
+                    cut
+                } else {
+                    (PI * cut * d).sin() / (PI * d)
+                };
+                acc += f64::from(x[k as usize]) * w * sinc;
+            }
+            acc as f32
+        })
+        .collect()
+}
+
+/// Harmonic-peak envelope of one frame around `centre`: the fundamental
+/// measured by [`measure_pitch`] (searched in `lo_hz..=hi_hz`), every
+/// harmonic's level up to 0.4·fs by [`harmonic_amplitudes`], joined by
+/// straight lines in dB, and smoothed by a Gaussian of `sigma_hz`
+/// (normalised over the span the harmonics cover). Returns dB at each
+/// frequency of `grid`.
+pub fn harmonic_envelope_db(
+    x: &[f32],
+    centre: usize,
+    fs: f64,
+    (lo_hz, hi_hz): (f64, f64),
+    sigma_hz: f64,
+    grid: &[f64],
+) -> Option<Vec<f64>> {
+    let f0 = measure_pitch(x, centre, fs, lo_hz, hi_hz)?;
+    let peaks = harmonic_amplitudes(x, centre, fs, f0, 0.5 * f0, 0.4 * fs)?;
+    if peaks.len() < 2 {
+        return None;
+    }
+    // The peaks joined by straight lines on a 5 Hz grid.
+    let step = 5.0;
+    let (f_lo, f_hi) = (peaks[0].0, peaks[peaks.len() - 1].0);
+    let mut line: Vec<(f64, f64)> = Vec::new();
+    let mut j = 0;
+    let mut f = f_lo;
+    while f <= f_hi {
+        while j + 2 < peaks.len() && peaks[j + 1].0 < f {
+            j += 1;
+        }
+        let ((fa, da), (fb, db)) = (peaks[j], peaks[j + 1]);
+        let t = ((f - fa) / (fb - fa)).clamp(0.0, 1.0);
+        line.push((f, da + t * (db - da)));
+        f += step;
+    }
+    let (band_lo, band_hi) = (grid[0], grid[grid.len() - 1]);
+    line.retain(|&(f, _)| (band_lo..=band_hi).contains(&f));
+    let reach = 4.0 * sigma_hz;
+    Some(
+        grid.iter()
+            .map(|&g| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for &(f, d) in &line {
+                    if (f - g).abs() <= reach {
+                        let w = (-0.5 * ((f - g) / sigma_hz).powi(2)).exp();
+                        num += w * d;
+                        den += w;
+                    }
+                }
+                num / den
+            })
+            .collect(),
+    )
+}
+
+/// [`harmonic_envelope_db`] averaged (in dB) over frames every 10 ms from
+/// `from` to `to`.
+pub fn mean_harmonic_envelope_db(
+    x: &[f32],
+    (from, to): (usize, usize),
+    fs: f64,
+    search: (f64, f64),
+    sigma_hz: f64,
+    grid: &[f64],
+) -> Vec<f64> {
+    let mut sum = vec![0.0; grid.len()];
+    let mut count = 0.0;
+    let mut c = from;
+    while c < to {
+        if let Some(e) = harmonic_envelope_db(x, c, fs, search, sigma_hz, grid) {
+            for (s, v) in sum.iter_mut().zip(&e) {
+                *s += v;
+            }
+            count += 1.0;
+        }
+        c += (fs / 100.0).round() as usize;
+    }
+    assert!(count > 0.0, "no frame measured");
+    sum.iter().map(|s| s / count).collect()
+}
+
+/// RMS of the difference between two envelopes in dB after removing its
+/// mean (an overall gain is not a formant change).
+pub fn rms_difference_db(a: &[f64], b: &[f64]) -> f64 {
+    let d: Vec<f64> = a.iter().zip(b).map(|(a, b)| a - b).collect();
+    let mean = d.iter().sum::<f64>() / d.len() as f64;
+    (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / d.len() as f64).sqrt()
+}
