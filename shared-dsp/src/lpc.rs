@@ -472,6 +472,18 @@ impl<T: Copy + Default> TapLine<T> {
     pub fn taps(&self) -> &[T] {
         &self.buf[self.pos..self.pos + MAX_ORDER]
     }
+
+    /// The [`MAX_ORDER`] − 1 samples before the newest, oldest first, at
+    /// indices 1..[`MAX_ORDER`] of the slice returned. Index 0 holds no
+    /// history (it is a copy of the newest sample): pair it with a zero
+    /// coefficient that is never loaded (`SKIP` > 0 in
+    /// [`predict_rev_for`]). For recursions: a prediction from these does
+    /// not wait for the newest sample.
+    #[inline]
+    pub fn taps_before_newest(&self) -> &[T] {
+        let start = (self.pos + MAX_ORDER - 1) % MAX_ORDER;
+        &self.buf[start..start + MAX_ORDER]
+    }
 }
 
 /// `Σ_{k=1..=order} a[k]·h[MAX_ORDER − k]`: the prediction from the last
@@ -506,6 +518,19 @@ pub fn reversed(a: &[f64]) -> [f64; MAX_ORDER] {
         *r = a.get(MAX_ORDER - j).copied().unwrap_or(0.0);
     }
     rev
+}
+
+/// The coefficients of [`reversed`] split for a recursion: `a[2..]` laid
+/// out for [`TapLine::taps_before_newest`] (one place later, a zero first),
+/// and `a[1]`, the newest sample's. `Σ a[k]·y[n−k]` is then
+/// `predict_rev_for(rest, taps_before_newest) + a1·y[n−1]`: the long sum
+/// runs while `y[n−1]` is still being computed, and only one multiply and
+/// one add wait for it (the recursion's critical path).
+pub fn reversed_split(a: &[f64]) -> ([f64; MAX_ORDER], f64) {
+    let rev = reversed(a);
+    let mut rest = [0.0; MAX_ORDER];
+    rest[1..].copy_from_slice(&rev[..MAX_ORDER - 1]);
+    (rest, rev[MAX_ORDER - 1])
 }
 
 /// [`predict`] with coefficients prepared by [`reversed`]: a fixed-length

@@ -37,7 +37,7 @@
 
 use crate::control::{ControlClock, CONTROL_BLOCK};
 use crate::delay_line::DelayLine;
-use crate::lpc::{predict_rev_for, reversed, LpcAnalyzer, TapLine, MAX_ORDER};
+use crate::lpc::{predict_rev_for, reversed, reversed_split, LpcAnalyzer, TapLine, MAX_ORDER};
 use crate::pitch_correct::{note_of_period, CorrectionSettings, PitchCorrector, Targets};
 use crate::pitch_detect::{PitchDetector, VoiceType};
 use crate::psola::{read_at, PitchMarks, Psola, Reach};
@@ -322,6 +322,9 @@ struct Envelope {
     /// `a` and `synth` laid out for [`predict_rev_for`].
     a_rev: [f64; MAX_ORDER],
     synth_rev: [f64; MAX_ORDER],
+    /// `synth` split for the recursion ([`reversed_split`]).
+    synth_rest: [f64; MAX_ORDER],
+    synth_a1: f64,
     gain: f64,
 }
 
@@ -335,6 +338,8 @@ impl Envelope {
             synth: a,
             a_rev: [0.0; MAX_ORDER],
             synth_rev: [0.0; MAX_ORDER],
+            synth_rest: [0.0; MAX_ORDER],
+            synth_a1: 0.0,
             gain: 1.0,
         }
     };
@@ -811,7 +816,7 @@ impl Tuner {
             // the wrong gain. Without a shift the grains are read at the
             // output position, so this is the envelope in force there.
             let env = &self.envelopes[self.envelope_at(if w1 >= w2 { p1 } else { p2 })];
-            let (synth, gain) = (&env.synth_rev, env.gain);
+            let (synth, rest, a1, gain) = (&env.synth_rev, &env.synth_rest, env.synth_a1, env.gain);
             let (mut dry_sq, mut wet_sq) = (0.0f32, 0.0f32);
             for c in self.channels.iter_mut().take(nch) {
                 let mut e = 0.0;
@@ -822,8 +827,12 @@ impl Tuner {
                     e += w2 * f64::from(read_at(&c.residual, newest, p2));
                 }
                 let past = if short {
+                    // The long sum does not wait for the newest output
+                    // sample; only `a1·y[n−1]` does (see `reversed_split`).
                     // SAFETY: AVX2 only where the caller guarantees it.
-                    unsafe { predict_rev_for::<8, AVX2>(synth, c.hy.taps()) }
+                    let older =
+                        unsafe { predict_rev_for::<8, AVX2>(rest, c.hy.taps_before_newest()) };
+                    older + a1 * c.hy.taps()[MAX_ORDER - 1]
                 } else {
                     // SAFETY: as above.
                     unsafe { predict_rev_for::<0, AVX2>(synth, c.hy.taps()) }
@@ -921,6 +930,7 @@ impl Tuner {
         }
         env.a_rev = reversed(&env.a);
         env.synth_rev = reversed(&env.synth);
+        (env.synth_rest, env.synth_a1) = reversed_split(&env.synth);
         self.envelopes[next] = env;
         self.env_new = next;
     }
