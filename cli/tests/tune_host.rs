@@ -30,7 +30,7 @@ struct TimedNote {
     on: bool,
 }
 
-/// Runs mono `x` through the plugin in blocks of `block` with `settings`
+/// Runs mono `x` (on both channels) through the plugin in blocks of `block` with `settings`
 /// applied before the first sample and `notes` sent at their samples.
 /// Returns the output and every note the plugin sent, at absolute samples.
 fn run(
@@ -62,7 +62,17 @@ fn run(
                         }),
                 );
                 audio.queue_notes(&queued);
-                audio.process(&[xi], &mut [yi], []).expect("process");
+                // The same voice on both sides of the stereo input.
+                let mut right = vec![0.0f32; xi.len()];
+                audio
+                    .process(&[xi, xi], &mut [yi, &mut right], [])
+                    .expect("process");
+                assert!(
+                    yi.iter()
+                        .zip(&right)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "the two sides differ"
+                );
                 sent.extend(
                     audio
                         .notes_out()

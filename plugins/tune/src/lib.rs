@@ -125,15 +125,18 @@ impl Plugin for GlassTune {
     const EMAIL: &'static str = "";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
+    // Stereo first (a host's default, and what `glass` feeds any file);
+    // mono for mono tracks. Both channels of a stereo voice are shifted by
+    // the same grains, so the image stays put.
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
             ..AudioIOLayout::const_default()
         },
     ];
@@ -172,7 +175,7 @@ impl Plugin for GlassTune {
     ) -> bool {
         let channels = layout
             .main_output_channels
-            .map_or(1, |c| c.get() as usize)
+            .map_or(2, |c| c.get() as usize)
             .clamp(1, 2);
         let p = self.params.kernel_params();
         self.engine.prepare(
