@@ -8,31 +8,9 @@ mod cli_support;
 mod common;
 
 use cli_support::*;
-use glass_dsp::synthetic_voice::{hz, sing, Note, A};
+use glass_dsp::synthetic_voice::hz;
 
 const RATE: u32 = 48_000;
-
-/// D3 +30 cents, F3 −35, A3 +20 with vibrato, C4 +25.
-fn melody() -> (Vec<Note>, Vec<f32>) {
-    let notes: Vec<Note> = [
-        (0.10, 0.50, 50.0, 30.0, 0.0),
-        (0.70, 0.50, 53.0, -35.0, 0.0),
-        (1.30, 0.60, 57.0, 20.0, 30.0),
-        (2.00, 0.70, 60.0, 25.0, 0.0),
-    ]
-    .iter()
-    .map(|&(start, len, midi, detune, vib)| Note {
-        start,
-        len,
-        midi,
-        detune_cents: detune,
-        vib_hz: 5.5,
-        vib_cents: vib,
-    })
-    .collect();
-    let x = sing(f64::from(RATE), &notes, A, 2.9, 0.5);
-    (notes, x)
-}
 
 /// A note event read back from a file: time in seconds, key, on or off.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +89,7 @@ fn read_smf(bytes: &[u8]) -> Vec<MidiNote> {
 fn the_melody_comes_out_corrected_and_its_notes_as_a_midi_file() {
     let dir = TempDir::new("tune");
     let input = dir.join("voice.wav");
-    let (notes, x) = melody();
+    let (notes, x) = common::sung_melody(f64::from(RATE));
     let frames = x.len();
     write_wav(&input, RATE, &[x]);
     let output = dir.join("tuned.wav");
@@ -191,7 +169,7 @@ fn the_melody_comes_out_corrected_and_its_notes_as_a_midi_file() {
 fn midi_out_is_refused_for_a_wrong_name_and_skipped_without_notes() {
     let dir = TempDir::new("tune-midi-errors");
     let input = dir.join("voice.wav");
-    write_wav(&input, RATE, &[melody().1]);
+    write_wav(&input, RATE, &[common::sung_melody(f64::from(RATE)).1]);
     let output = dir.join("out.wav");
     let bad = dir.join("notes.txt");
     let out = glass(&[

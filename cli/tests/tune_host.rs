@@ -13,7 +13,7 @@ mod common;
 
 use glass::{NoteMessage, ParamChange, Plugin};
 use glass_dsp::scale::ScaleKind;
-use glass_dsp::synthetic_voice::{hz, sing, Note, A};
+use glass_dsp::synthetic_voice::{hz, Note};
 use glass_dsp::tuner::{TuneParams, Tuner};
 
 const FS: f64 = 48_000.0;
@@ -114,29 +114,6 @@ fn kernel(p: &TuneParams, x: &[f32], notes: &[TimedNote]) -> Vec<f32> {
     y
 }
 
-/// A melody sung off pitch: D3 +30 cents, F3 −35, A3 +20 with vibrato,
-/// then a held C4 +25.
-fn melody() -> (Vec<Note>, Vec<f32>) {
-    let notes: Vec<Note> = [
-        (0.10, 0.50, 50.0, 30.0, 0.0),
-        (0.70, 0.50, 53.0, -35.0, 0.0),
-        (1.30, 0.60, 57.0, 20.0, 30.0),
-        (2.00, 0.70, 60.0, 25.0, 0.0),
-    ]
-    .iter()
-    .map(|&(start, len, midi, detune, vib)| Note {
-        start,
-        len,
-        midi,
-        detune_cents: detune,
-        vib_hz: 5.5,
-        vib_cents: vib,
-    })
-    .collect();
-    let x = sing(FS, &notes, A, 2.9, 0.5);
-    (notes, x)
-}
-
 /// Frequency of the steady tone in `y[from..to]` between `lo` and `hi`
 /// Hz. Enough to tell notes apart to a fraction of a cent; the kernel's own
 /// tests hold the accuracy figures.
@@ -166,7 +143,7 @@ fn the_binary_is_the_kernel_with_the_host_s_settings() {
             ("Formant", "1.5"),
         ],
     );
-    let (_, x) = melody();
+    let (_, x) = common::sung_melody(FS);
     let (y, _) = run(&mut plugin, &settings, &x, 512, &[]);
     let p = TuneParams {
         key: 2,
@@ -197,7 +174,7 @@ fn the_binary_is_the_kernel_with_the_host_s_settings() {
 fn held_midi_notes_are_the_targets() {
     let mut plugin = tune();
     let settings = common::changes(&mut plugin, &[("Retune", "0"), ("Scale", "Chromatic")]);
-    let (notes, x) = melody();
+    let (notes, x) = common::sung_melody(FS);
     // Hold E4 (64) through the first note and G4 (67) through the last.
     // Held notes give pitch classes: the voice goes to the nearest E or G
     // in its own octave; in between, the chromatic scale applies.
@@ -263,7 +240,7 @@ fn held_midi_notes_are_the_targets() {
 #[test]
 fn detected_notes_come_out_as_midi_in_the_order_sung() {
     let mut plugin = tune();
-    let (notes, x) = melody();
+    let (notes, x) = common::sung_melody(FS);
     let (_, sent) = run(&mut plugin, &[], &x, 256, &[]);
     let ons: Vec<(usize, u8, f64)> = sent
         .iter()

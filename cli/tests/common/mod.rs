@@ -183,3 +183,28 @@ pub fn changes(plugin: &mut Plugin, values: &[(&str, &str)]) -> Vec<ParamChange>
         })
         .collect()
 }
+
+/// A melody sung off pitch at `fs` Hz (a synthetic /a/, 2.9 s): D3 +30
+/// cents, F3 −35, A3 +20 with a ±30-cent vibrato, then a held C4 +25. The
+/// notes and the signal.
+pub fn sung_melody(fs: f64) -> (Vec<glass_dsp::synthetic_voice::Note>, Vec<f32>) {
+    use glass_dsp::synthetic_voice::{sing, Note, A};
+    let notes: Vec<Note> = [
+        (0.10, 0.50, 50.0, 30.0, 0.0),
+        (0.70, 0.50, 53.0, -35.0, 0.0),
+        (1.30, 0.60, 57.0, 20.0, 30.0),
+        (2.00, 0.70, 60.0, 25.0, 0.0),
+    ]
+    .iter()
+    .map(|&(start, len, midi, detune, vib)| Note {
+        start,
+        len,
+        midi,
+        detune_cents: detune,
+        vib_hz: 5.5,
+        vib_cents: vib,
+    })
+    .collect();
+    let x = sing(fs, &notes, A, 2.9, 0.5);
+    (notes, x)
+}
