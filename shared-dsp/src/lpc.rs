@@ -85,6 +85,41 @@ pub fn power_at(a: &[f64], omega: f64) -> f64 {
     re * re + im * im
 }
 
+/// Frequency, Hz, of the lowest peak of the envelope `1/|A|²` of `a` (a
+/// predictor with the pre-emphasis `1 − μz⁻¹` folded in, which is divided
+/// out here) at sample rate `fs`: searched upwards from `from_hz` in 2 Hz
+/// steps and refined by a parabola through the log envelope. Returns
+/// `from_hz` when the envelope already falls there (the lowest resonance
+/// is at or below it) and `to_hz` when it has no peak below that.
+pub fn lowest_resonance(a: &[f64], mu: f64, fs: f64, from_hz: f64, to_hz: f64) -> f64 {
+    const STEP: f64 = 2.0;
+    let log_power = |f: f64| {
+        let w = std::f64::consts::TAU * f / fs;
+        (power_at(a, w) / (1.0 - 2.0 * mu * w.cos() + mu * mu)).ln()
+    };
+    let mut f = from_hz;
+    let (mut here, mut next) = (log_power(f), log_power(f + STEP));
+    if next > here {
+        return from_hz;
+    }
+    while f < to_hz {
+        f += STEP;
+        let before = here;
+        here = next;
+        next = log_power(f + STEP);
+        if here <= before && here <= next {
+            let den = before - 2.0 * here + next;
+            let d = if den > 0.0 {
+                0.5 * (before - next) / den
+            } else {
+                0.0
+            };
+            return f + d * STEP;
+        }
+    }
+    to_hz
+}
+
 /// FFT length of the formant warp (47 Hz bins at 48 kHz).
 const WARP_FFT: usize = 1024;
 
