@@ -648,6 +648,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lowest_resonance_finds_the_first_peak() {
+        // Resonances at 400 and 1500 Hz (radius 0.99) at 48 kHz, with a
+        // pre-emphasis folded in.
+        let fs = 48_000.0;
+        let mu = 0.97;
+        let pole = |f: f64| {
+            let w = std::f64::consts::TAU * f / fs;
+            [1.0, -2.0 * 0.99 * w.cos(), 0.99 * 0.99]
+        };
+        let (p1, p2) = (pole(400.0), pole(1500.0));
+        let mut a = [0.0; 6];
+        for (i, x) in p1.iter().enumerate() {
+            for (j, y) in p2.iter().enumerate() {
+                a[i + j] += x * y;
+            }
+        }
+        for k in (1..6).rev() {
+            a[k] -= mu * a[k - 1];
+        }
+        // The peak of a resonance 150 Hz wide lies a few hertz below its
+        // pole's angle (395 Hz here).
+        let f = lowest_resonance(&a, mu, fs, 100.0, 2000.0);
+        assert!((f - 396.0).abs() < 3.0, "{f}");
+        // Above the first peak the envelope falls: the start is returned.
+        assert_eq!(lowest_resonance(&a, mu, fs, 500.0, 2000.0), 500.0);
+        // No peak before the limit.
+        assert_eq!(lowest_resonance(&a, mu, fs, 100.0, 300.0), 300.0);
+    }
+
+    #[test]
     fn recovers_an_all_pole_filter() {
         // x = noise through 1/(1 − 1.6z⁻¹ + 0.8z⁻²).
         let mut noise = crate::util::test_support::Noise::new(3);
