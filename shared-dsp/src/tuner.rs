@@ -343,12 +343,13 @@ impl Envelope {
 /// Pitch marks go on the residual's energy peak rather than the voice's
 /// quiet point (see [`crate::psola`]) when the fundamental is at least
 /// this share of the envelope model's lowest resonance, without a
-/// transposition of a semitone or more. (The model puts the resonance of
-/// /i/ and /u/ at 0.77–0.85 of their 220 Hz fundamentals, where the quiet
-/// point is better, and at 0.87–0.97 of their 294 Hz ones, where the
-/// residual's peak is.) With large shifts the grains overlap more or less
-/// and a crossfade on the pulse doubles it: +6.7 dB on octave jumps at +12
-/// semitones.
+/// transposition of a semitone or more. (The fundamental of /i/ and /u/
+/// at 220 Hz comes to 0.77–0.85 of that resonance, where the quiet point
+/// is better, and at 294 Hz to 0.86–0.97, where the residual's peak is:
+/// a narrow gap, as sure as the model's first two fits after an onset,
+/// from which it is decided.) With large shifts the grains overlap more
+/// or less and a crossfade on the pulse doubles it: +6.7 dB on octave
+/// jumps at +12 semitones.
 const RESIDUAL_MARKS_F0_SHARE: f64 = 0.855;
 
 /// Envelope estimates kept (the output runs at most two analyses behind).
