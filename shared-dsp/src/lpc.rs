@@ -85,6 +85,41 @@ pub fn power_at(a: &[f64], omega: f64) -> f64 {
     re * re + im * im
 }
 
+/// Frequency, Hz, of the lowest peak of the envelope `1/|A|²` of `a` (a
+/// predictor with the pre-emphasis `1 − μz⁻¹` folded in, which is divided
+/// out here) at sample rate `fs`: searched upwards from `from_hz` in 2 Hz
+/// steps and refined by a parabola through the log envelope. Returns
+/// `from_hz` when the envelope already falls there (the lowest resonance
+/// is at or below it) and `to_hz` when it has no peak below that.
+pub fn lowest_resonance(a: &[f64], mu: f64, fs: f64, from_hz: f64, to_hz: f64) -> f64 {
+    const STEP: f64 = 2.0;
+    let log_power = |f: f64| {
+        let w = std::f64::consts::TAU * f / fs;
+        (power_at(a, w) / (1.0 - 2.0 * mu * w.cos() + mu * mu)).ln()
+    };
+    let mut f = from_hz;
+    let (mut here, mut next) = (log_power(f), log_power(f + STEP));
+    if next > here {
+        return from_hz;
+    }
+    while f < to_hz {
+        f += STEP;
+        let before = here;
+        here = next;
+        next = log_power(f + STEP);
+        if here <= before && here <= next {
+            let den = before - 2.0 * here + next;
+            let d = if den > 0.0 {
+                0.5 * (before - next) / den
+            } else {
+                0.0
+            };
+            return f + d * STEP;
+        }
+    }
+    to_hz
+}
+
 /// FFT length of the formant warp (47 Hz bins at 48 kHz).
 const WARP_FFT: usize = 1024;
 
@@ -636,6 +671,36 @@ pub fn response(a: &[f64], omega: f64) -> Complex<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowest_resonance_finds_the_first_peak() {
+        // Resonances at 400 and 1500 Hz (radius 0.99) at 48 kHz, with a
+        // pre-emphasis folded in.
+        let fs = 48_000.0;
+        let mu = 0.97;
+        let pole = |f: f64| {
+            let w = std::f64::consts::TAU * f / fs;
+            [1.0, -2.0 * 0.99 * w.cos(), 0.99 * 0.99]
+        };
+        let (p1, p2) = (pole(400.0), pole(1500.0));
+        let mut a = [0.0; 6];
+        for (i, x) in p1.iter().enumerate() {
+            for (j, y) in p2.iter().enumerate() {
+                a[i + j] += x * y;
+            }
+        }
+        for k in (1..6).rev() {
+            a[k] -= mu * a[k - 1];
+        }
+        // The peak of a resonance 150 Hz wide lies a few hertz below its
+        // pole's angle (395 Hz here).
+        let f = lowest_resonance(&a, mu, fs, 100.0, 2000.0);
+        assert!((f - 396.0).abs() < 3.0, "{f}");
+        // Above the first peak the envelope falls: the start is returned.
+        assert_eq!(lowest_resonance(&a, mu, fs, 500.0, 2000.0), 500.0);
+        // No peak before the limit.
+        assert_eq!(lowest_resonance(&a, mu, fs, 100.0, 300.0), 300.0);
+    }
 
     #[test]
     fn recovers_an_all_pole_filter() {

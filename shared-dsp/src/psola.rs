@@ -28,6 +28,16 @@
 //! Between placed marks and the output's needs the lattice is extrapolated
 //! with the measured spacing and its trend.
 //!
+//! The quiet point suits a voice whose whitened residual (what the grains
+//! are cut from) is one pulse per period. When the fundamental reaches
+//! the first formant (/i/ and /u/ from about 290 Hz) the envelope model,
+//! fitted to so few harmonics, leaves a residual whose energy spreads over
+//! much of the period, and the quiet point of the voice is no longer a
+//! quiet point of the residual. For those voices the caller moves the
+//! whole lattice once, before the first grain, to [`RESIDUAL_LEAD`] of a
+//! period before the peak of the residual's energy
+//! ([`PitchMarks::align_to_residual`]).
+//!
 //! Synthesis ([`Psola`]) runs one output period at a time. Output marks
 //! `s_k` are one output period apart; grain `k` is read around the input
 //! mark `a_k` nearest to `s_k` (grains repeat when the pitch rises, are
@@ -78,6 +88,16 @@ const ALIGN_MARKS: u32 = 6;
 /// A cycle this many times more energetic than the one the lattice was
 /// aligned on is a voice onset.
 const ONSET_RATIO: f64 = 4.0;
+
+/// Where [`PitchMarks::align_to_residual`] puts the marks: this share of
+/// a period before the peak of the residual's energy (so the crossfade,
+/// the half period before a mark, ends ahead of the pulse).
+pub const RESIDUAL_LEAD: f64 = 0.2;
+/// Cycles folded into the residual's energy profile.
+const RESIDUAL_CYCLES: usize = 4;
+/// Width of the window the residual's energy peak is found with, share of
+/// the period.
+const RESIDUAL_PEAK_SHARE: f64 = 0.05;
 
 /// One pitch mark: a position on the input time line and the spacing to
 /// the next mark.
@@ -166,6 +186,9 @@ pub struct PitchMarks {
     /// period curves within the one or two periods extrapolated).
     trend: f64,
     curve: f64,
+    /// [`align_to_residual`](Self::align_to_residual) has run since the
+    /// lattice started.
+    residual_done: bool,
 }
 
 impl Default for PitchMarks {
@@ -192,6 +215,7 @@ impl PitchMarks {
             align_energy: 0.0,
             trend: 0.0,
             curve: 0.0,
+            residual_done: false,
         }
     }
 
@@ -233,8 +257,74 @@ impl PitchMarks {
             p -= period;
         }
         self.unaligned = ALIGN_MARKS;
+        self.residual_done = false;
         self.align_energy = cycle_energy(line, newest, p, period);
         self.push(Mark { pos: p, period });
+    }
+
+    /// `true` while the lattice has marks and
+    /// [`align_to_residual`](Self::align_to_residual) has not run on it.
+    pub fn wants_residual(&self) -> bool {
+        self.len > 0 && !self.residual_done
+    }
+
+    /// Decides the lattice's placement once: with `apply`, moves every
+    /// mark by the same amount (less than half a period) so the newest
+    /// lies [`RESIDUAL_LEAD`] of a period before the peak of the energy of
+    /// `residual` (newest sample at index `newest`) folded over the last
+    /// few cycles; without it, keeps the quiet points. Either way the
+    /// lattice then stays where it is (no onset realignment). Call before
+    /// any grain is read from the lattice.
+    pub fn align_to_residual(&mut self, residual: &DelayLine, newest: u64, apply: bool) {
+        self.residual_done = true;
+        if !apply {
+            return;
+        }
+        let Some(last) = self.last() else {
+            return;
+        };
+        let period = last.period.max(2.0);
+        let n = period.round() as usize;
+        if n < 8 || n > self.scratch.len() {
+            return;
+        }
+        // Energy by position in the cycle, relative to each mark.
+        let half = (n / 2) as i64;
+        let profile = &mut self.scratch[..n];
+        profile.fill(0.0);
+        for k in 0..self.len.min(RESIDUAL_CYCLES) {
+            let c = self.marks[(self.head + self.len - 1 - k) % MARK_CAPACITY]
+                .pos
+                .round() as i64;
+            for (j, v) in profile.iter_mut().enumerate() {
+                *v += at(residual, newest, c - half + j as i64).powi(2);
+            }
+        }
+        // The peak: the centre of the loudest short window (circular).
+        let w = ((RESIDUAL_PEAK_SHARE * period).round() as usize).clamp(1, n);
+        let mut sum: f64 = profile[..w].iter().map(|&v| f64::from(v)).sum();
+        let (mut best, mut first) = (sum, 0);
+        for i in 1..n {
+            sum += f64::from(profile[(i + w - 1) % n]) - f64::from(profile[i - 1]);
+            if sum > best {
+                best = sum;
+                first = i;
+            }
+        }
+        if best.is_nan() || best <= 0.0 {
+            return;
+        }
+        let peak = ((first + w / 2) % n) as f64 - half as f64;
+        let mut d = peak - RESIDUAL_LEAD * period;
+        if d >= 0.5 * period {
+            d -= period;
+        } else if d < -0.5 * period {
+            d += period;
+        }
+        for k in 0..self.len {
+            self.marks[(self.head + k) % MARK_CAPACITY].pos += d;
+        }
+        self.unaligned = 0;
     }
 
     /// Sets the period (samples, > 1) for the marks placed from now on.
