@@ -29,6 +29,7 @@ pub mod db;
 pub mod gr_meter;
 pub mod history;
 pub mod hosted;
+pub mod io_layouts;
 pub mod knob;
 pub mod layout;
 pub mod level_meter;

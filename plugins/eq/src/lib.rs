@@ -10,7 +10,6 @@
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditorState, RepaintNotifier};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 pub mod editor;
@@ -22,12 +21,7 @@ use params::EqPluginParams;
 
 /// Name of the sidechain input port (dynamic bands' external detector), as
 /// hosts show it.
-pub const SIDECHAIN_PORT: &str = "Sidechain";
-
-const SIDECHAIN_NAMES: PortNames = PortNames {
-    aux_inputs: &[SIDECHAIN_PORT],
-    ..PortNames::const_default()
-};
+pub use glass_ui::io_layouts::SIDECHAIN_PORT;
 
 /// The plugin: parameters, the engine, the editor's state.
 pub struct GlassEq {
@@ -63,32 +57,7 @@ impl Plugin for GlassEq {
     // With a sidechain port first (hosts route a sidechain to it, or leave
     // it unconnected), then the same without it for hosts and VST3 bus
     // arrangements that offer only the main bus.
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            aux_input_ports: &[new_nonzero_u32(2)],
-            names: SIDECHAIN_NAMES,
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            aux_input_ports: &[new_nonzero_u32(1)],
-            names: SIDECHAIN_NAMES,
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = glass_ui::io_layouts::SIDECHAINED;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 

@@ -11,7 +11,6 @@
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditorState, RepaintNotifier};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 pub mod cents_meter;
@@ -125,21 +124,9 @@ impl Plugin for GlassTune {
     const EMAIL: &'static str = "";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    // Stereo first (a host's default, and what `glass` feeds any file);
-    // mono for mono tracks. Both channels of a stereo voice are shifted by
-    // the same grains, so the image stays put.
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    // Both channels of a stereo voice are shifted by the same grains, so
+    // the image stays put.
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = glass_ui::io_layouts::STEREO_OR_MONO;
 
     // Target notes arrive as note events (CLAP note port, VST3 event bus);
     // detected notes leave on the note output. Not `MidiCCs`: in VST3 that
